@@ -1,0 +1,37 @@
+# The two commands: `make run` and `make test`. Both install what is missing and are quick when nothing is.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ORT_VERSION := 1.31.1
+VENV := .venv
+PY := $(VENV)/bin/python
+CARGO ?= cargo
+
+.PHONY: help run test setup build test-rust bench
+
+help:
+	@echo "make run    - set up what is missing, build, and start the service on http://127.0.0.1:3000"
+	@echo "make test   - set up and start what the tests need, then run every test (Rust, Python, browser)"
+	@echo "make bench  - Criterion benchmarks of the inference hot path"
+
+# Python environment: the onnxruntime wheel whose libonnxruntime.so the engine loads (ort expects 1.31).
+$(VENV)/.ready: Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check onnxruntime==$(ORT_VERSION) numpy pillow pytest
+	touch $@
+
+setup: $(VENV)/.ready
+
+build: setup
+	$(CARGO) build --release -p hindi-ocr-server
+
+run: build
+	./target/release/hindi-ocr serve
+
+test-rust: setup
+	$(CARGO) test --workspace --exclude hindi-ocr-py
+
+test: test-rust
+
+bench: setup
+	$(CARGO) bench --bench engine

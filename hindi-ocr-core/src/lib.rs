@@ -1,0 +1,18 @@
+//! `hindi-ocr-core`: turn images of printed Hindi (Devanagari) into text with boxes and confidences.
+//!
+//! The pipeline, one module per stage:
+//! decode ([`image_input`]) -> preprocess ([`preprocess`]) -> find lines ([`layout`]) ->
+//! recognise lines in batches ([`engine`], [`generate`]) -> assemble ([`document`]) -> export ([`export`]).
+//!
+//! An [`Engine`] is loaded once and shared (`Send + Sync`, behind `Arc`). Everything that can go wrong is an
+//! [`Error`] variant; no `ort` type appears in the public API.
+
+pub mod document;
+pub mod error;
+pub mod recognizer;
+
+pub use document::{BBox, Document, LineResult, Line, Page, Word};
+pub use error::{Error, Result};
+pub use recognizer::LineRecognizer;
+pub mod engine;
+pub use engine::{Engine, EngineConfig, ModelSource, Params, RuntimeConfig};
