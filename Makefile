@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: help run test setup build test-rust bench
+.PHONY: help run test setup build test-rust test-py test-browser services bench
 
 help:
 	@echo "make run    - set up what is missing, build, and start the service on http://127.0.0.1:3000"
@@ -31,7 +31,20 @@ run: build
 test-rust: setup
 	$(CARGO) test --workspace --exclude hindi-ocr-py
 
-test: test-rust
+# Each part owns its target below; `test` runs them all.
+test: services test-rust test-py test-browser
+
+# Storage/service part: install (if missing) and start FerretDB and moto's S3 server on loopback.
+services: setup
+	@echo "services: (not yet)"
+
+# Python bindings part.
+test-py: setup
+	@echo "test-py: (not yet)"
+
+# Web page part: Chromium + playwright-core browser tests.
+test-browser: setup
+	@echo "test-browser: (not yet)"
 
 bench: setup
 	$(CARGO) bench --bench engine
