@@ -48,3 +48,18 @@ test-browser: setup
 
 bench: setup
 	$(CARGO) bench --bench engine
+
+# ---- Model training part (training/; see training/README.md) ----
+# A separate, heavy environment (torch + transformers + Optimum); `make test` does not need it.
+VENV_TRAIN := .venv-train
+PYT := $(VENV_TRAIN)/bin/python
+
+$(VENV_TRAIN)/.ready:
+	test -x $(PYT) || python3 -m venv $(VENV_TRAIN)
+	$(PYT) -m pip install -q --disable-pip-version-check torch "transformers==4.57.6" optimum-onnx onnx \
+		onnxruntime==$(ORT_VERSION) tokenizers pillow numpy wordfreq
+	$(PYT) -c "import torch, transformers, optimum, onnx, onnxruntime, tokenizers, PIL, numpy, wordfreq; print('training-env ok', torch.__version__, transformers.__version__)"
+	touch $@
+
+.PHONY: training-env train eval-model
+training-env: $(VENV_TRAIN)/.ready
