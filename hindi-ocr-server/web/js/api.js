@@ -1,0 +1,132 @@
+// The HTTP API of `hindi-ocr serve` (docs/API.md), as the page uses it.
+//
+// Auth is the HttpOnly session cookie the server sets at login: the page never sees or stores the token.
+// Every state-changing request carries the CSRF header the server checks (see CSRF_HEADER).
+
+/** Header the server requires on POST/PATCH/DELETE (with SameSite=Lax cookies, this stops cross-site forms). */
+export const CSRF_HEADER = 'X-CSRF-Token';
+/** Cookie holding the CSRF token the page echoes in CSRF_HEADER (double-submit; readable on purpose). */
+const CSRF_COOKIE = 'hindi_ocr_csrf';
+
+/** Largest upload the server accepts by default (25 MB); checked here only to fail early and clearly. */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+
+/** An API error: HTTP status, the server's machine-readable code (if any) and its message. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || `HTTP ${status}`);
+    this.status = status;
+    this.code = code || '';
+  }
+}
+
+function csrfToken() {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === CSRF_COOKIE) return decodeURIComponent(rest.join('='));
+  }
+  return ''; // no session yet (signup, login): those routes need no CSRF token
+}
+
+async function errorFrom(response) {
+  let code = '';
+  let message = '';
+  try {
+    const body = await response.json();
+    const err = body && typeof body.error === 'object' && body.error !== null ? body.error : body;
+    code = (err && (err.code || (typeof body.error === 'string' ? body.error : ''))) || '';
+    message = (err && err.message) || body.message || '';
+  } catch {
+    // Not JSON (a proxy error page, say): the status is all we have.
+  }
+  return new ApiError(response.status, code, message);
+}
+
+/**
+ * One JSON request. `body` is sent as JSON unless it is FormData. Returns the parsed JSON (or null for 204).
+ * Throws ApiError for any non-2xx status, and a TypeError when the network fails.
+ */
+export async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  const csrf = method === 'GET' || method === 'HEAD' ? '' : csrfToken();
+  if (csrf) headers[CSRF_HEADER] = csrf;
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  if (!response.ok) throw await errorFrom(response);
+  if (response.status === 204) return null;
+  const type = response.headers.get('Content-Type') || '';
+  return type.includes('json') ? response.json() : response.text();
+}
+
+// ---- auth ----
+
+export const signup = (email, password) => request('POST', '/api/auth/signup', { email, password });
+export const login = (email, password) => request('POST', '/api/auth/login', { email, password });
+export const logout = () => request('POST', '/api/auth/logout');
+
+/** The signed-in user, or null when the session is missing or expired. */
+export async function me() {
+  try {
+    const body = await request('GET', '/api/auth/me');
+    return body.user || body;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+// ---- chats ----
+
+function listOf(body, key) {
+  if (Array.isArray(body)) return body;
+  return (body && (body[key] || body.items || body.data)) || [];
+}
+
+export async function listChats() {
+  return listOf(await request('GET', '/api/chats?limit=100'), 'chats');
+}
+export const createChat = (title) => request('POST', '/api/chats', { title });
+export const getChat = (id) => request('GET', `/api/chats/${encodeURIComponent(id)}`);
+export const renameChat = (id, title) => request('PATCH', `/api/chats/${encodeURIComponent(id)}`, { title });
+export const deleteChat = (id) => request('DELETE', `/api/chats/${encodeURIComponent(id)}`);
+
+export async function listMessages(chatId) {
+  return listOf(await request('GET', `/api/chats/${encodeURIComponent(chatId)}/messages`), 'messages');
+}
+export const postMessage = (chatId, content) =>
+  request('POST', `/api/chats/${encodeURIComponent(chatId)}/messages`, { content });
+
+// ---- documents ----
+
+export async function listDocuments(chatId) {
+  return listOf(await request('GET', `/api/documents?chatId=${encodeURIComponent(chatId)}`), 'documents');
+}
+
+/** Uploads one file into a chat; resolves to the created document (status `queued`). */
+export function uploadDocument(file, chatId) {
+  const form = new FormData();
+  form.append('chatId', chatId);
+  form.append('file', file, file.name);
+  return request('POST', '/api/documents', form);
+}
+
+export const getDocument = (id) => request('GET', `/api/documents/${encodeURIComponent(id)}`);
+export const deleteDocument = (id) => request('DELETE', `/api/documents/${encodeURIComponent(id)}`);
+export const getResult = (id) => request('GET', `/api/documents/${encodeURIComponent(id)}/ocr?format=json`);
+
+/** Same-origin URLs the browser fetches itself (the cookie goes along). */
+export const fileUrl = (id) => `/api/documents/${encodeURIComponent(id)}/file`;
+export const eventsUrl = (id) => `/api/documents/${encodeURIComponent(id)}/events`;
+export const exportUrl = (id, format) =>
+  `/api/documents/${encodeURIComponent(id)}/ocr?format=${encodeURIComponent(format)}&download=1`;
+
+/** The document id, whichever name the response uses. */
+export const docId = (d) => d.documentId || d.id;
+/** The chat id, whichever name the response uses. */
+export const chatIdOf = (c) => c.id || c.chatId;

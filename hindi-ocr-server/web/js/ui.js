@@ -1,0 +1,63 @@
+// Small DOM helpers shared by the views: element lookup and creation, the toast, the confirm dialog.
+
+import { t } from './i18n.js';
+
+/** The element with this id (the markup in index.html guarantees it exists). */
+export const $ = (id) => document.getElementById(id);
+
+/**
+ * Creates an element: `el('li', { className: 'x', dataset: { id } }, 'text', child)`.
+ * Properties go on the element (so text is never parsed as HTML); `attrs` sets attributes.
+ */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  const { dataset, attrs, ...rest } = props;
+  Object.assign(node, rest);
+  if (dataset) Object.assign(node.dataset, dataset);
+  if (attrs) for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const child of children) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+/** Creates an SVG element with attributes. */
+export function svg(tag, attrs = {}) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+
+let toastTimer = 0;
+
+/** Shows a short message at the top of the page (announced by screen readers). */
+export function toast(message, kind = 'info') {
+  const box = $('toast');
+  box.textContent = message;
+  box.dataset.kind = kind;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    box.hidden = true;
+  }, 4000);
+}
+
+/** Asks a yes/no question in a modal dialog; resolves to true when the user confirms. */
+export function confirmDialog(question, okLabel) {
+  const dialog = $('confirm-dialog');
+  $('confirm-text').textContent = question;
+  $('confirm-ok').textContent = okLabel;
+  dialog.returnValue = '';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.showModal();
+  });
+}
+
+/** A human message for an error thrown by the API layer. */
+export function describeError(err) {
+  if (err instanceof TypeError) return t('networkError');
+  if (err && err.status === 404) return t('notFound');
+  if (err && err.status >= 500) return t('serverError', { status: err.status });
+  return (err && err.message) || String(err);
+}
