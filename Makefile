@@ -42,9 +42,23 @@ services: setup
 test-py: setup
 	@echo "test-py: (not yet)"
 
-# Web page part: Chromium + playwright-core browser tests.
-test-browser: setup
-	@echo "test-browser: (not yet)"
+# Web page part (docs/WEB.md): the page in a real Chromium, driven by playwright-core, against a real
+# `hindi-ocr serve` (release build, bundled model) that the test harness starts on a free port with a
+# temporary data directory and stops afterwards.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER_DIR := tests/browser
+
+$(BROWSER_DIR)/node_modules/.ready: $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+test-browser: build chromium $(BROWSER_DIR)/node_modules/.ready
+	cd $(BROWSER_DIR) && HINDI_OCR_BIN=$(CURDIR)/target/release/hindi-ocr CHROMIUM=$$(command -v chromium) npm test
 
 bench: setup
 	$(CARGO) bench --bench engine
@@ -57,9 +71,47 @@ PYT := $(VENV_TRAIN)/bin/python
 $(VENV_TRAIN)/.ready:
 	test -x $(PYT) || python3 -m venv $(VENV_TRAIN)
 	$(PYT) -m pip install -q --disable-pip-version-check torch "transformers==4.57.6" optimum-onnx onnx \
-		onnxruntime==$(ORT_VERSION) tokenizers pillow numpy wordfreq
-	$(PYT) -c "import torch, transformers, optimum, onnx, onnxruntime, tokenizers, PIL, numpy, wordfreq; print('training-env ok', torch.__version__, transformers.__version__)"
+		onnxruntime==$(ORT_VERSION) tokenizers pillow numpy wordfreq fonttools
+	$(PYT) -c "import torch, transformers, optimum, onnx, onnxruntime, tokenizers, PIL, numpy, wordfreq, fontTools; print('training-env ok', torch.__version__, transformers.__version__)"
 	touch $@
 
-.PHONY: training-env train eval-model
+.PHONY: training-env training-apt train-data train eval-model
 training-env: $(VENV_TRAIN)/.ready
+
+# Debian packages the pipeline reads: fonts, HarfBuzz shaping for Pillow (raqm), and the Hindi text sources.
+TRAIN_APT := fonts-deva fonts-noto-core libraqm0 libfribidi0 hunspell-hi libreoffice-help-hi
+training-apt:
+	@dpkg -s $(TRAIN_APT) >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAIN_APT))
+
+# `make train` reproduces models/hindi-trocr from nothing: corpus -> tokenizer -> data dir -> train -> export.
+# Training uses CUDA when present, else the CPU (far too slow for the shipped quality: see training/README.md).
+# The shipped model: TRAIN_MINUTES=8.7 on one H200 (the device tool), data dir carried as .gpu/data.
+TRAIN_DATA ?= .gpu/data
+TRAIN_OUT ?= training/out/run
+TRAIN_MINUTES ?= 8.7
+TRAIN_ARGS ?= --workers $$(( $$(nproc) > 2 ? $$(nproc) - 2 : 1 ))
+MODEL_OUT ?= models/hindi-trocr
+train-data: training-env training-apt
+	mkdir -p training/cache
+	$(PYT) training/corpus.py training/cache/corpus.txt --lines 400000 --seed 1234
+	$(PYT) training/tokenizer.py training/cache/corpus.txt training/cache/tokenizer.json
+	$(PYT) training/prepare_data.py training/cache/corpus.txt training/cache/tokenizer.json $(TRAIN_DATA)
+
+train: train-data
+	mkdir -p $(TRAIN_OUT)
+	OUT=$(TRAIN_OUT) PY=$(PYT) DATA=$(TRAIN_DATA) bash training/gpu_run.sh --minutes $(TRAIN_MINUTES) $(TRAIN_ARGS)
+	$(PYT) training/export.py --ckpt $(TRAIN_OUT) --data $(TRAIN_DATA) --out $(MODEL_OUT)
+	$(MAKE) eval-model MODEL_OUT=$(MODEL_OUT)
+
+# Dev-set CER/WER of the exported model through Python ONNX Runtime (the engine's own run: hindi-ocr ocr).
+DEV ?= ../shared/eval/dev
+eval-model: training-env
+	$(PYT) training/evaluate.py $(MODEL_OUT) --tsv $(DEV)/lines.tsv --root $(DEV) --pred training/out/dev_pred.tsv
+	python3 $(DEV)/../score.py $(DEV)/lines.tsv training/out/dev_pred.tsv
+
+# ---- Parity fixtures (training/make_parity_models.py; see training/README.md "Parity fixtures") ----
+# Rebuilds hindi-ocr-core/tests/fixtures/parity/{small,indic}: tiny random-weight TrOCR models exported with
+# Optimum, plus the Hugging Face processor's pixel values and generate()'s token ids. Deterministic.
+.PHONY: parity-fixtures
+parity-fixtures: $(VENV_TRAIN)/.ready
+	$(PYT) training/make_parity_models.py

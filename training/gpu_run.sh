@@ -1,6 +1,6 @@
 #!/bin/bash
 # Train on the device machine (or, for the smoke test, here): bash training/gpu_run.sh [train.py args...]
-# Expects the data directory at .gpu/data and Debian's libraqm/libfribidi (+ HarfBuzz and what it needs) at
+# Expects the data directory at $DATA (default .gpu/data) and Debian's libraqm/libfribidi (+ HarfBuzz and what it needs) at
 # .gpu/libs, both carried in; writes checkpoints and logs to $OUT. Fails fast, before training, if Pillow
 # cannot shape Devanagari (no raqm).
 set -uo pipefail
@@ -26,4 +26,4 @@ if ! $PY -c "$RAQM_CHECK"; then
 fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 nproc
-$PY training/train.py --data .gpu/data --out "$OUT" "$@" 2>&1 | tee "$OUT/run.log"
+$PY training/train.py --data "${DATA:-.gpu/data}" --out "$OUT" "$@" 2>&1 | tee "$OUT/run.log"
