@@ -149,22 +149,24 @@ export function cer(reference, hypothesis) {
 }
 
 /**
- * A two-page PDF made from two development page images, printed by Chromium itself (each image fills
- * one page at its pixel size), so the test needs no other tool. Nothing from the dev set is committed.
+ * A two-page PDF made from two development page images, printed by Chromium itself, so the test needs no
+ * other tool. Each image sits at the page's top left at `dpi` (the engine's default PDF resolution), so
+ * rasterising the PDF at that resolution gives back the original pixels. Nothing from the dev set is committed.
  */
-export async function makeTwoPagePdf(context, images) {
+export async function makeTwoPagePdf(context, images, dpi = 300) {
   const page = await context.newPage();
+  const cssPx = (px) => (px * 96) / dpi; // CSS px are 1/96 inch
   const sizes = images.map((file) => pngSize(readFileSync(file)));
-  const w = Math.max(...sizes.map((s) => s.width));
-  const h = Math.max(...sizes.map((s) => s.height));
+  const w = cssPx(Math.max(...sizes.map((s) => s.width)));
+  const h = cssPx(Math.max(...sizes.map((s) => s.height)));
   const imgs = images
-    .map((file) => `<img src="data:image/png;base64,${readFileSync(file).toString('base64')}">`)
+    .map((file, i) => `<img src="data:image/png;base64,${readFileSync(file).toString('base64')}"
+        width="${cssPx(sizes[i].width)}" height="${cssPx(sizes[i].height)}">`)
     .join('');
   await page.setContent(`<!doctype html><style>
       @page { size: ${w}px ${h}px; margin: 0 }
       html, body { margin: 0 }
-      img { display: block; width: ${w}px; height: ${h}px; object-fit: contain; object-position: top left;
-            break-after: page; }
+      img { display: block; break-after: page; }
     </style>${imgs}`);
   const pdf = await page.pdf({ width: `${w}px`, height: `${h}px`, printBackground: true, pageRanges: '1-2' });
   await page.close();

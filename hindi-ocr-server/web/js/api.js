@@ -32,10 +32,10 @@ async function errorFrom(response) {
   let code = '';
   let message = '';
   try {
-    const body = await response.json();
-    const err = body && typeof body.error === 'object' && body.error !== null ? body.error : body;
-    code = (err && (err.code || (typeof body.error === 'string' ? body.error : ''))) || '';
-    message = (err && err.message) || body.message || '';
+    // Every API error is {"error": {"code": "...", "message": "..."}} (docs/API.md).
+    const { error } = await response.json();
+    code = error.code || '';
+    message = error.message || '';
   } catch {
     // Not JSON (a proxy error page, say): the status is all we have.
   }
@@ -73,8 +73,7 @@ export const logout = () => request('POST', '/api/auth/logout');
 /** The signed-in user, or null when the session is missing or expired. */
 export async function me() {
   try {
-    const body = await request('GET', '/api/auth/me');
-    return body.user || body;
+    return (await request('GET', '/api/auth/me')).user;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return null;
     throw e;
@@ -83,13 +82,9 @@ export async function me() {
 
 // ---- chats ----
 
-function listOf(body, key) {
-  if (Array.isArray(body)) return body;
-  return (body && (body[key] || body.items || body.data)) || [];
-}
-
+/** The newest 200 chats (the sidebar shows no more; the API pages with offset/limit). */
 export async function listChats() {
-  return listOf(await request('GET', '/api/chats?limit=100'), 'chats');
+  return (await request('GET', '/api/chats?limit=200')).chats;
 }
 export const createChat = (title) => request('POST', '/api/chats', { title });
 export const getChat = (id) => request('GET', `/api/chats/${encodeURIComponent(id)}`);
@@ -97,7 +92,7 @@ export const renameChat = (id, title) => request('PATCH', `/api/chats/${encodeUR
 export const deleteChat = (id) => request('DELETE', `/api/chats/${encodeURIComponent(id)}`);
 
 export async function listMessages(chatId) {
-  return listOf(await request('GET', `/api/chats/${encodeURIComponent(chatId)}/messages`), 'messages');
+  return (await request('GET', `/api/chats/${encodeURIComponent(chatId)}/messages?limit=500`)).messages;
 }
 export const postMessage = (chatId, content) =>
   request('POST', `/api/chats/${encodeURIComponent(chatId)}/messages`, { content });
@@ -105,7 +100,7 @@ export const postMessage = (chatId, content) =>
 // ---- documents ----
 
 export async function listDocuments(chatId) {
-  return listOf(await request('GET', `/api/documents?chatId=${encodeURIComponent(chatId)}`), 'documents');
+  return (await request('GET', `/api/documents?chatId=${encodeURIComponent(chatId)}&limit=500`)).documents;
 }
 
 /** Uploads one file into a chat; resolves to the created document (status `queued`). */
@@ -126,7 +121,5 @@ export const eventsUrl = (id) => `/api/documents/${encodeURIComponent(id)}/event
 export const exportUrl = (id, format) =>
   `/api/documents/${encodeURIComponent(id)}/ocr?format=${encodeURIComponent(format)}&download=1`;
 
-/** The document id, whichever name the response uses. */
-export const docId = (d) => d.documentId || d.id;
-/** The chat id, whichever name the response uses. */
-export const chatIdOf = (c) => c.id || c.chatId;
+/** The document id (`id`; SSE events name it `documentId`). */
+export const docId = (d) => d.id || d.documentId;

@@ -9,17 +9,18 @@ let chats = [];
 let openChat = null;
 let messages = [];
 
-const titleOf = (c) => c.title || c.name || t('newChatTitle');
+const titleOf = (c) => c.title;
+const chatId = (c) => c.id;
 const newestFirst = (a, b) => String(b.createdAt || '').localeCompare(String(a.createdAt || ''));
 
 /** The open chat's id, or null. */
-export const openChatId = () => (openChat ? api.chatIdOf(openChat) : null);
+export const openChatId = () => (openChat ? chatId(openChat) : null);
 
 function renderList() {
   const list = $('chat-list');
   const current = openChatId();
   list.replaceChildren(...chats.map((c) => {
-    const id = api.chatIdOf(c);
+    const id = chatId(c);
     const link = el('a', { href: `#/chats/${encodeURIComponent(id)}`, className: 'chat-link' },
       el('span', { className: 'chat-link-title' }, titleOf(c)),
       el('span', { className: 'chat-link-date muted' }, formatDate(c.createdAt)));
@@ -38,7 +39,7 @@ function renderMessages() {
         el('span', { className: 'message-role' }, t(role === 'user' ? 'roleUser' : 'roleSystem')),
         ' · ',
         el('time', { dateTime: m.createdAt || '' }, formatDate(m.createdAt))),
-      el('p', { className: 'message-content', lang: role === 'user' ? '' : 'hi' }, m.content ?? m.text ?? ''));
+      el('p', { className: 'message-content', lang: role === 'user' ? '' : 'hi' }, m.content));
   }));
   $('no-messages').hidden = messages.length > 0;
 }
@@ -63,20 +64,16 @@ export async function loadChats() {
 
 /** Creates a chat and opens it. */
 export async function newChat() {
-  const created = await api.createChat(t('newChatTitle'));
-  const chat = created.chat || created;
-  chats = [chat, ...chats.filter((c) => api.chatIdOf(c) !== api.chatIdOf(chat))].sort(newestFirst);
+  const chat = await api.createChat(t('newChatTitle'));
+  chats = [chat, ...chats.filter((c) => chatId(c) !== chatId(chat))].sort(newestFirst);
   renderList();
-  location.hash = `#/chats/${encodeURIComponent(api.chatIdOf(chat))}`;
+  location.hash = `#/chats/${encodeURIComponent(chatId(chat))}`;
 }
 
 /** Shows chat `id`: title, documents (live) and messages. Resolves to false when it does not exist. */
 export async function openChatView(id) {
-  let chat = chats.find((c) => api.chatIdOf(c) === id);
   try {
-    const detail = await api.getChat(id);
-    chat = detail.chat || detail;
-    const [docs, msgs] = await Promise.all([api.listDocuments(id), api.listMessages(id)]);
+    const [chat, docs, msgs] = await Promise.all([api.getChat(id), api.listDocuments(id), api.listMessages(id)]);
     openChat = chat;
     messages = msgs;
     await showDocuments(id, docs);
@@ -143,10 +140,8 @@ export function initChats(onDeleted) {
     const title = $('rename-input').value.trim();
     if (!title || !openChat) return;
     try {
-      const updated = await api.renameChat(openChatId(), title);
-      const chat = (updated && (updated.chat || updated)) || {};
-      openChat = { ...openChat, ...chat, title };
-      chats = chats.map((c) => (api.chatIdOf(c) === openChatId() ? openChat : c));
+      openChat = await api.renameChat(openChatId(), title);
+      chats = chats.map((c) => (chatId(c) === openChatId() ? openChat : c));
       cancelRename();
       renderChat();
       renderList();
@@ -163,7 +158,7 @@ export function initChats(onDeleted) {
     try {
       const id = openChatId();
       await api.deleteChat(id);
-      chats = chats.filter((c) => api.chatIdOf(c) !== id);
+      chats = chats.filter((c) => chatId(c) !== id);
       closeChat();
       toast(t('chatDeleted'));
       onDeleted();

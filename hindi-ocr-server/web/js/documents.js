@@ -31,8 +31,8 @@ const stateKey = {
   failed: 'stateFailed',
 };
 
-/** The failure reason, whichever field the server uses for it. */
-const reasonOf = (d) => d.failureReason || d.error || d.reason || d.ocrError || '';
+/** Why the document failed (`error` from the server, or the upload's own error). */
+const reasonOf = (d) => d.error || '';
 
 function render() {
   const list = $('document-list');
@@ -43,7 +43,7 @@ function render() {
 
 function renderDoc(d) {
   const status = d.status || 'queued';
-  const name = d.fileName || d.filename || '';
+  const name = d.fileName || '';
   const total = Number(d.pagesTotal) || 0;
   const done = Number(d.pagesDone) || 0;
   const li = el('li', { className: `document state-${status}`, dataset: { id: d.key, status } });
@@ -127,14 +127,17 @@ function watch(id) {
     try {
       data = JSON.parse(event.data);
     } catch {
-      return; // a keep-alive or comment-like payload
+      return; // not JSON: nothing to apply
     }
-    applyUpdate(id, data.document || data);
+    applyUpdate(id, data);
   };
-  // The server names its events; the unnamed default is handled too.
-  for (const name of ['message', 'status', 'progress', 'update', 'completed', 'failed', 'document']) {
-    source.addEventListener(name, onEvent);
-  }
+  // `status` carries {documentId, status, pagesDone, pagesTotal, error}; `deleted` says the document is gone.
+  source.addEventListener('status', onEvent);
+  source.addEventListener('deleted', () => {
+    stopWatching(id);
+    docs.delete(id);
+    render();
+  });
   source.onerror = () => {
     // The stream ended (server restart, proxy timeout): read the state once, then poll until finished.
     if (watchers.get(id) !== w) return;
@@ -173,7 +176,10 @@ async function uploadOne(file, forChat) {
     setDoc(id, { fileName: file.name, status: 'queued', ...created });
     watch(id);
   } catch (err) {
-    setDoc(localKey, { status: 'failed', failureReason: describeError(err) });
+    let reason = describeError(err);
+    if (err.status === 413) reason = t('tooLarge', { name: file.name });
+    if (err.status === 415) reason = t('unsupportedType', { name: file.name });
+    setDoc(localKey, { status: 'failed', error: reason });
   }
 }
 

@@ -9,23 +9,14 @@ import { $, el, svg, toast } from './ui.js';
 export const LOW_CONFIDENCE = 0.7;
 /** Image types every browser displays; others (TIFF, PDF) are shown as text only. */
 const DISPLAYABLE = /^image\/(png|jpeg|webp|bmp|gif)$/;
-const EXT_TYPES = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', bmp: 'image/bmp',
-  tif: 'image/tiff', tiff: 'image/tiff', pdf: 'application/pdf' };
 const DOWNLOAD_EXT = { text: 'txt', json: 'json', hocr: 'hocr.html', alto: 'alto.xml', pdf: 'pdf' };
 
 let doc = null; // the document record
 let result = null; // { pages: [...], text, confidence, processingTimeMs }
 let pageIndex = 0;
 
-function contentTypeOf(d) {
-  const declared = d.contentType || d.mimeType || '';
-  if (declared) return declared.toLowerCase();
-  const ext = (d.fileName || '').split('.').pop().toLowerCase();
-  return EXT_TYPES[ext] || '';
-}
-
-/** The page image can be shown when it is a single browser-displayable image. */
-const hasImage = () => DISPLAYABLE.test(contentTypeOf(doc)) && result.pages.length <= 1;
+/** The page image can be shown when it is a single browser-displayable image (`contentType` is sniffed). */
+const hasImage = () => DISPLAYABLE.test(doc.contentType) && result.pages.length <= 1;
 
 function highlight(index, on) {
   for (const node of document.querySelectorAll(`[data-line="${index}"]`)) node.classList.toggle('active', on);
@@ -126,7 +117,7 @@ function renderHeader() {
   const parts = [];
   const conf = result.confidence ?? doc.ocrConfidence;
   if (conf !== undefined && conf !== null) parts.push(t('confidence', { pct: Math.round(conf * 100) }));
-  const ms = result.processingTimeMs ?? doc.processingTime;
+  const ms = doc.processingTime ?? result.processingTimeMs;
   if (ms) parts.push(`${(ms / 1000).toFixed(1)} s`);
   $('result-meta').textContent = parts.join(' · ');
   const base = name.replace(/\.[^.]+$/, '') || 'document';
@@ -152,9 +143,7 @@ export async function openResult(id) {
   $('ocr-text').replaceChildren(el('p', { className: 'muted' }, t('loading')));
   $('line-overlay').replaceChildren();
   try {
-    doc = await api.getDocument(id);
-    doc = doc.document || doc;
-    result = doc.ocrResult && doc.ocrResult.pages ? doc.ocrResult : await api.getResult(id);
+    [doc, result] = await Promise.all([api.getDocument(id), api.getResult(id)]);
   } catch (err) {
     if (err.status === 404) return null;
     throw err;
