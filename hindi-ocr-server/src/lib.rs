@@ -2,8 +2,11 @@
 //!
 //! CONTRACT STUB: module names are fixed; each part's work fills them in.
 
+pub mod blob;
 pub mod cli_ocr;
 pub mod config;
+pub mod model;
+pub mod store;
 
 /// `hindi-ocr serve`.
 pub fn run_serve(_args: config::ServeArgs) -> std::process::ExitCode {
