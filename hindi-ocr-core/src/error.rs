@@ -26,6 +26,88 @@ pub enum Error {
         /// The configured limit.
         limit: u64,
     },
+    /// ONNX Runtime's shared library was not found, or none of the candidates could be loaded.
+    #[error("ONNX Runtime library not found; tried:\n{}", .tried.join("\n"))]
+    RuntimeNotFound {
+        /// Every place tried, each with why it was rejected, in search order.
+        tried: Vec<String>,
+    },
+    /// An ONNX Runtime library was found but is the wrong version (or not ONNX Runtime at all).
+    #[error("ONNX Runtime library at {path} is unusable: {reason}")]
+    RuntimeVersion {
+        /// The library file.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// ONNX Runtime loaded but could not be initialised (environment or session options).
+    #[error("ONNX Runtime initialisation failed: {0}")]
+    RuntimeInit(String),
+    /// No model directory was found for [`crate::ModelSource::Bundled`].
+    #[error("bundled model not found; tried: {}", .tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    ModelNotFound {
+        /// Directories searched.
+        tried: Vec<PathBuf>,
+    },
+    /// A file the model directory must contain is missing.
+    #[error("model file missing: {path}")]
+    ModelFileMissing {
+        /// The file expected.
+        path: PathBuf,
+    },
+    /// An ONNX file could not be loaded by ONNX Runtime (corrupt or not ONNX).
+    #[error("corrupt ONNX model {file}: {reason}")]
+    CorruptModel {
+        /// The ONNX file.
+        file: String,
+        /// ONNX Runtime's message.
+        reason: String,
+    },
+    /// An ONNX file loads but does not have the inputs/outputs of an Optimum TrOCR export.
+    #[error("unexpected ONNX graph in {file}: {reason}")]
+    ModelFormat {
+        /// The ONNX file.
+        file: String,
+        /// What is missing or wrong.
+        reason: String,
+    },
+    /// A JSON configuration file is not valid JSON or has a value of the wrong type.
+    #[error("bad config {file}: {reason}")]
+    BadConfig {
+        /// The file (`config.json`, `generation_config.json`, `preprocessor_config.json`).
+        file: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// `tokenizer.json` cannot be parsed.
+    #[error("bad tokenizer {file}: {reason}")]
+    BadTokenizer {
+        /// The tokenizer file.
+        file: String,
+        /// The parser's message.
+        reason: String,
+    },
+    /// The tokenizer does not fit the model (vocabulary size, special tokens).
+    #[error("tokenizer does not match the model: {0}")]
+    TokenizerMismatch(String),
+    /// Invalid decoding parameters (e.g. `num_beams` 0).
+    #[error("invalid parameters: {0}")]
+    InvalidParams(String),
+    /// ONNX Runtime failed while running the model.
+    #[error("inference failed: {0}")]
+    Inference(String),
+    /// The PDF is encrypted and cannot be opened without a password.
+    #[error("PDF is encrypted (password-protected): {0}")]
+    PdfEncrypted(String),
+    /// The bytes look like a PDF but cannot be parsed (corrupt or truncated), or a page cannot be rendered.
+    #[error("could not read PDF: {0}")]
+    PdfInvalid(String),
+    /// The document (PDF or TIFF) contains no pages.
+    #[error("document has no pages")]
+    NoPages,
+    /// An export could not be written (e.g. the source file does not match the document's pages).
+    #[error("export failed: {0}")]
+    Export(String),
     /// Reading a file failed.
     #[error("cannot read {path}: {source}")]
     Io {

@@ -16,3 +16,13 @@ pub use error::{Error, Result};
 pub use recognizer::LineRecognizer;
 pub mod engine;
 pub use engine::{Engine, EngineConfig, ModelSource, Params, RuntimeConfig};
+pub mod generate;
+pub mod image_input;
+pub mod model;
+pub mod preprocess;
+pub mod runtime;
+pub use image_input::Limits;
+pub use model::{DecoderFiles, ModelFiles, ModelInfo};
+pub use preprocess::{Binarize, Cleanup};
+/// The `ndarray` version used in the public API ([`Engine::pixel_values`]).
+pub use ndarray;

@@ -1,0 +1,156 @@
+//! Decoding image bytes (PNG, JPEG, TIFF, WebP, BMP) with limits checked before the pixels are decoded.
+//!
+//! [`decode`] guesses the format from the magic bytes, reads only the header to get the dimensions, rejects
+//! anything over [`Limits`] (so a 100000x100000 PNG header fails at once, allocating nothing), and only then
+//! decodes, with `image`'s own allocation limit set as a second guard.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageError, ImageFormat, ImageReader};
+
+use crate::{Error, Result};
+
+/// Upper bounds on an input image. Checked before full decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum encoded size in bytes. Default 50 MiB.
+    pub max_bytes: u64,
+    /// Maximum width in pixels. Default 20 000.
+    pub max_width: u32,
+    /// Maximum height in pixels. Default 20 000.
+    pub max_height: u32,
+    /// Maximum width x height. Default 100 megapixels (e.g. an A4 page at 1200 dpi is ~140 MP, at 600 dpi ~35 MP).
+    pub max_pixels: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_bytes: 50 * 1024 * 1024, max_width: 20_000, max_height: 20_000, max_pixels: 100_000_000 }
+    }
+}
+
+impl Limits {
+    /// Check dimensions against the limits.
+    pub fn check_dimensions(&self, width: u32, height: u32) -> Result<()> {
+        if width > self.max_width {
+            return Err(Error::ImageTooLarge { what: "width", actual: width.into(), limit: self.max_width.into() });
+        }
+        if height > self.max_height {
+            return Err(Error::ImageTooLarge { what: "height", actual: height.into(), limit: self.max_height.into() });
+        }
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(Error::ImageTooLarge { what: "pixels", actual: pixels, limit: self.max_pixels });
+        }
+        if width == 0 || height == 0 {
+            return Err(Error::ImageDecode(format!("image has zero size ({width}x{height})")));
+        }
+        Ok(())
+    }
+}
+
+/// The formats [`decode`] accepts.
+pub const SUPPORTED_FORMATS: [ImageFormat; 5] =
+    [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::Tiff, ImageFormat::WebP, ImageFormat::Bmp];
+
+/// Decode image bytes after checking them against `limits`.
+///
+/// Errors: [`Error::EmptyInput`] for no bytes, [`Error::ImageTooLarge`] for bytes or dimensions over the limits,
+/// [`Error::UnsupportedFormat`] for anything but PNG/JPEG/TIFF/WebP/BMP, [`Error::ImageDecode`] for corrupt or
+/// truncated data.
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    let len = bytes.len() as u64;
+    if len > limits.max_bytes {
+        return Err(Error::ImageTooLarge { what: "bytes", actual: len, limit: limits.max_bytes });
+    }
+    let format = image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat(sniff(bytes)))?;
+    if !SUPPORTED_FORMATS.contains(&format) {
+        return Err(Error::UnsupportedFormat(Some(format!("{format:?}"))));
+    }
+
+    // Header only: dimensions without decoding pixels.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(map_err)?;
+    limits.check_dimensions(width, height)?;
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut il = image::Limits::default();
+    il.max_image_width = Some(limits.max_width);
+    il.max_image_height = Some(limits.max_height);
+    // Decoded size at up to 16 bytes per pixel (RGBA f32) plus slack for decoder buffers.
+    il.max_alloc = Some(limits.max_pixels.saturating_mul(16).saturating_add(64 << 20));
+    reader.limits(il);
+    reader.decode().map_err(map_err)
+}
+
+/// Read a file and [`decode`] it; the file size is checked before reading.
+pub fn decode_file(path: impl AsRef<std::path::Path>, limits: &Limits) -> Result<DynamicImage> {
+    let path = path.as_ref();
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > limits.max_bytes {
+        return Err(Error::ImageTooLarge { what: "bytes", actual: size, limit: limits.max_bytes });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    decode(&bytes, limits)
+}
+
+fn map_err(e: ImageError) -> Error {
+    match e {
+        ImageError::Unsupported(u) => Error::UnsupportedFormat(Some(u.to_string())),
+        // `image` reports its allocation limit without numbers; the header checks above catch the usual cases.
+        ImageError::Limits(l) => Error::ImageDecode(format!("image exceeds the decoder's memory limit: {l}")),
+        other => Error::ImageDecode(other.to_string()),
+    }
+}
+
+/// A name for well-known non-image formats, for the error message.
+fn sniff(bytes: &[u8]) -> Option<String> {
+    let name = if bytes.starts_with(b"%PDF") {
+        "PDF (rasterise pages first)"
+    } else if bytes.starts_with(b"GIF8") {
+        "GIF"
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        "ZIP"
+    } else if bytes.iter().take(512).all(|b| b.is_ascii() && (*b >= 0x20 || b.is_ascii_whitespace())) {
+        "text"
+    } else {
+        return None;
+    };
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::GrayImage::from_pixel(w, h, image::Luma([200]));
+        let mut out = Vec::new();
+        DynamicImage::ImageLuma8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn decodes_a_small_png() {
+        let img = decode(&png(30, 10), &Limits::default()).unwrap();
+        assert_eq!((img.width(), img.height()), (30, 10));
+    }
+
+    #[test]
+    fn pixel_limit_is_checked() {
+        let limits = Limits { max_pixels: 299, ..Limits::default() };
+        match decode(&png(30, 10), &limits) {
+            Err(Error::ImageTooLarge { what: "pixels", actual: 300, limit: 299 }) => {}
+            other => panic!("expected pixel limit error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn byte_limit_is_checked() {
+        let limits = Limits { max_bytes: 10, ..Limits::default() };
+        assert!(matches!(decode(&png(30, 10), &limits), Err(Error::ImageTooLarge { what: "bytes", .. })));
+    }
+}
