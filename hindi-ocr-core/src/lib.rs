@@ -26,3 +26,9 @@ pub use model::{DecoderFiles, ModelFiles, ModelInfo};
 pub use preprocess::{Binarize, Cleanup};
 /// The `ndarray` version used in the public API ([`Engine::pixel_values`]).
 pub use ndarray;
+pub mod export;
+pub mod layout;
+pub mod pdf;
+pub mod pipeline;
+pub mod text;
+pub use pipeline::{DocumentOptions, Layout, Progress, read_document, read_image};

@@ -1,0 +1,217 @@
+//! Page analysis: from a page image to text lines (with word boxes) ready for the line recogniser.
+//!
+//! binarise (Sauvola, [`binarize`]) -> measure and remove skew ([`deskew`]) -> connected components, drop
+//! specks, rules and pictures ([`components`]) -> columns ([`columns`]) -> lines that follow the headline,
+//! keeping matras above and below with their line, and words ([`lines`]) -> segments: a line much wider than
+//! the model's input aspect is cut at word gaps so that each piece is read at a legible scale.
+//!
+//! Boxes are in the deskewed frame: the page rotated by [`PageLayout::skew`] about its centre, same size.
+
+pub mod binarize;
+pub mod columns;
+pub mod components;
+pub mod deskew;
+pub mod lines;
+
+use image::{GrayImage, Luma, Rgb, RgbImage};
+use imageproc::drawing::draw_hollow_rect_mut;
+use imageproc::rect::Rect;
+
+use crate::BBox;
+use components::{Component, Components, Kind};
+
+/// Settings of page analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisOptions {
+    /// Sauvola `k`.
+    pub sauvola_k: f32,
+    /// Measure and remove skew.
+    pub deskew: bool,
+    /// Largest skew searched, degrees.
+    pub max_skew_deg: f32,
+    /// A line crop wider than this many times its height is split at word gaps. The recogniser squeezes each
+    /// line into a fixed input (e.g. 384x32 or 384x48), so pieces much wider than that become illegible.
+    pub max_segment_aspect: f32,
+    /// Detect up to this many column splits (0: single column).
+    pub max_column_splits: u32,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        Self {
+            sauvola_k: binarize::DEFAULT_K,
+            deskew: true,
+            max_skew_deg: deskew::MAX_SKEW_DEG,
+            max_segment_aspect: 12.0,
+            max_column_splits: 2,
+        }
+    }
+}
+
+/// A piece of a line, sent to the recogniser as one image.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Where the piece is (deskewed frame), without padding.
+    pub bbox: BBox,
+    /// The line's words that it covers (indices into [`LineLayout::words`]).
+    pub words: std::ops::Range<usize>,
+    /// The padded grey crop, with ink of other lines and noise painted white.
+    pub image: GrayImage,
+}
+
+/// One line found on a page.
+#[derive(Debug, Clone)]
+pub struct LineLayout {
+    /// The line's box (deskewed frame).
+    pub bbox: BBox,
+    /// Word boxes, left to right.
+    pub words: Vec<BBox>,
+    /// Pieces for the recogniser, left to right; their texts joined with spaces give the line text.
+    pub segments: Vec<Segment>,
+}
+
+/// The result of page analysis.
+#[derive(Debug, Clone)]
+pub struct PageLayout {
+    /// Page width.
+    pub width: u32,
+    /// Page height.
+    pub height: u32,
+    /// Measured skew in degrees (positive: text rises to the right).
+    pub skew: f32,
+    /// The typical text height found, px (0 when the page has no text).
+    pub text_height: f32,
+    /// Lines in reading order.
+    pub lines: Vec<LineLayout>,
+}
+
+fn union(comps: &[Component], idx: &[usize]) -> BBox {
+    let x0 = idx.iter().map(|&i| comps[i].x0).min().unwrap_or(0);
+    let y0 = idx.iter().map(|&i| comps[i].y0).min().unwrap_or(0);
+    let x1 = idx.iter().map(|&i| comps[i].x1).max().unwrap_or(0);
+    let y1 = idx.iter().map(|&i| comps[i].y1).max().unwrap_or(0);
+    BBox { x: x0, y: y0, width: x1.saturating_sub(x0), height: y1.saturating_sub(y0) }
+}
+
+/// Analyse a page image. Never fails: a page without text gives no lines.
+pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
+    let (w, h) = gray.dimensions();
+    let empty = |skew| PageLayout { width: w, height: h, skew, text_height: 0.0, lines: vec![] };
+    if w < 4 || h < 4 {
+        return empty(0.0);
+    }
+    let window = binarize::default_window(w, h);
+    let mut binary = binarize::sauvola(gray, window, opts.sauvola_k);
+    let mut skew = 0.0;
+    let rotated;
+    let mut page = gray;
+    if opts.deskew {
+        skew = deskew::estimate_skew(&binary, opts.max_skew_deg);
+        if skew.abs() >= 0.1 {
+            rotated = deskew::rotate(gray, skew);
+            binary = binarize::sauvola(&rotated, window, opts.sauvola_k);
+            page = &rotated;
+        } else {
+            skew = 0.0;
+        }
+    }
+    let mut found = Components::find(&binary);
+    drop(binary);
+    let Some(th) = components::text_height(&found.comps, w, h) else { return empty(skew) };
+    components::classify(&mut found.comps, th);
+    let text: Vec<usize> = (0..found.comps.len()).filter(|&i| found.comps[i].kind == Kind::Text).collect();
+
+    // Which line owns each component (to paint other lines' ink white in a line's crop).
+    let mut owner = vec![u32::MAX; found.comps.len()];
+    let mut groups = Vec::new();
+    for column in columns::split_columns(&found.comps, text, th, opts.max_column_splits) {
+        for line in lines::group_lines(&found.comps, &column, th) {
+            for &c in &line.comps {
+                owner[c] = groups.len() as u32;
+            }
+            groups.push(line);
+        }
+    }
+    let lines = groups
+        .iter()
+        .enumerate()
+        .map(|(li, g)| {
+            let words_idx = lines::group_words(&found.comps, g, th);
+            let bbox = union(&found.comps, &g.comps);
+            let words: Vec<BBox> = words_idx.iter().map(|ws| union(&found.comps, ws)).collect();
+            let segments = segment_line(page, &found, &owner, li as u32, bbox, &words, opts.max_segment_aspect);
+            LineLayout { bbox, words, segments }
+        })
+        .collect();
+    PageLayout { width: w, height: h, skew, text_height: th, lines }
+}
+
+/// Cut a line into pieces no wider than `max_aspect` times the padded height, at word gaps, and crop them.
+fn segment_line(
+    page: &GrayImage,
+    found: &Components,
+    owner: &[u32],
+    line: u32,
+    bbox: BBox,
+    words: &[BBox],
+    max_aspect: f32,
+) -> Vec<Segment> {
+    let pad = ((bbox.height as f32 * 0.12).round() as u32).max(4);
+    let max_w = (max_aspect * (bbox.height + 2 * pad) as f32).max(1.0) as u32;
+    let mut segments = Vec::new();
+    let mut start = 0;
+    while start < words.len() {
+        let mut end = start + 1;
+        while end < words.len() && words[end].x + words[end].width - words[start].x + 2 * pad <= max_w {
+            end += 1;
+        }
+        let x0 = words[start].x;
+        let x1 = words[start..end].iter().map(|b| b.x + b.width).max().unwrap_or(x0);
+        let seg_box = BBox { x: x0, y: bbox.y, width: x1 - x0, height: bbox.height };
+        segments.push(Segment { bbox: seg_box, words: start..end, image: crop(page, found, owner, line, seg_box, pad) });
+        start = end;
+    }
+    segments
+}
+
+/// A padded grey crop in which ink that belongs to other lines or to noise is painted white.
+fn crop(page: &GrayImage, found: &Components, owner: &[u32], line: u32, b: BBox, pad: u32) -> GrayImage {
+    let (pw, ph) = page.dimensions();
+    let x0 = b.x.saturating_sub(pad);
+    let y0 = b.y.saturating_sub(pad);
+    let x1 = (b.x + b.width + pad).min(pw);
+    let y1 = (b.y + b.height + pad).min(ph);
+    let mut out = GrayImage::from_pixel(b.width + 2 * pad, b.height + 2 * pad, Luma([255]));
+    let (ox, oy) = (pad - (b.x - x0), pad - (b.y - y0));
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let label = found.labels.get_pixel(x, y)[0];
+            let foreign = label != 0 && owner[label as usize - 1] != line;
+            if !foreign {
+                out.put_pixel(x - x0 + ox, y - y0 + oy, *page.get_pixel(x, y));
+            }
+        }
+    }
+    out
+}
+
+/// Draw the found lines (blue) and words (red) over the deskewed page, for checking page analysis by eye.
+pub fn draw_layout(gray: &GrayImage, layout: &PageLayout) -> RgbImage {
+    let page = if layout.skew != 0.0 { deskew::rotate(gray, layout.skew) } else { gray.clone() };
+    let mut rgb = RgbImage::from_fn(page.width(), page.height(), |x, y| {
+        let v = page.get_pixel(x, y)[0];
+        Rgb([v, v, v])
+    });
+    let rect = |b: &BBox| Rect::at(b.x as i32, b.y as i32).of_size(b.width.max(1), b.height.max(1));
+    for line in &layout.lines {
+        draw_hollow_rect_mut(&mut rgb, rect(&line.bbox), Rgb([0, 0, 255]));
+        for word in &line.words {
+            draw_hollow_rect_mut(&mut rgb, rect(word), Rgb([255, 0, 0]));
+        }
+        for seg in &line.segments {
+            let b = BBox { x: seg.bbox.x, y: seg.bbox.y + seg.bbox.height, width: seg.bbox.width, height: 1 };
+            draw_hollow_rect_mut(&mut rgb, rect(&b), Rgb([0, 160, 0]));
+        }
+    }
+    rgb
+}

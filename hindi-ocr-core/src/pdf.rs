@@ -1,0 +1,114 @@
+//! PDF input: every page rasterised at a chosen resolution with `hayro`, a pure-Rust PDF renderer.
+//!
+//! Why `hayro`: it builds from crates.io with no system library and no download (the machines reach only
+//! package registries), it forbids `unsafe`, renders embedded TrueType/CFF/Type1 fonts (so Devanagari PDFs,
+//! whose text is drawn from embedded, already-shaped glyphs, render as printed) and images (JPEG, JPEG 2000,
+//! JBIG2, CCITT: what scanned PDFs hold). PDFium would need a native library from a wheel and `unsafe` FFI.
+//!
+//! Pages are rendered one at a time on request, so a 300-page PDF holds one page bitmap at a time.
+
+use std::sync::Arc;
+
+use hayro::hayro_interpret::InterpreterSettings;
+use hayro::hayro_syntax::{LoadPdfError, Pdf};
+use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::{PixmapSettings, RenderCache, RenderSettings};
+use image::GrayImage;
+
+use crate::image_input::Limits;
+use crate::{Error, Result};
+
+/// True when the bytes start like a PDF file (`%PDF-` within the first 1024 bytes, as readers accept).
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
+}
+
+/// An opened PDF whose pages are rendered on demand.
+pub struct PdfPages {
+    pdf: Pdf,
+    dpi: u32,
+    limits: Limits,
+}
+
+impl PdfPages {
+    /// Parse a PDF. Errors: [`Error::PdfEncrypted`] (a password is needed), [`Error::PdfInvalid`] (corrupt),
+    /// [`Error::NoPages`], [`Error::InvalidParams`] for a DPI outside 10..=1200.
+    pub fn open(bytes: &[u8], dpi: u32, limits: Limits) -> Result<Self> {
+        if bytes.is_empty() {
+            return Err(Error::EmptyInput);
+        }
+        if !(10..=1200).contains(&dpi) {
+            return Err(Error::InvalidParams(format!("dpi must be 10..=1200, got {dpi}")));
+        }
+        let pdf = Pdf::new(Arc::new(bytes.to_vec())).map_err(|e| match e {
+            LoadPdfError::Decryption(d) => Error::PdfEncrypted(format!("{d:?}")),
+            LoadPdfError::Invalid => {
+                if has_no_pages(bytes) {
+                    Error::NoPages
+                } else {
+                    Error::PdfInvalid("not a readable PDF (corrupt or truncated cross-reference or page tree)".into())
+                }
+            }
+        })?;
+        if pdf.pages().is_empty() {
+            return Err(Error::NoPages);
+        }
+        Ok(Self { pdf, dpi, limits })
+    }
+
+    /// Number of pages.
+    pub fn len(&self) -> usize {
+        self.pdf.pages().len()
+    }
+
+    /// Always false: [`PdfPages::open`] rejects PDFs without pages.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The size of page `index` in PDF points (1/72 inch), as displayed (crop box, rotation applied).
+    pub fn page_size_pt(&self, index: usize) -> Result<(f32, f32)> {
+        let page = self.pdf.pages().get(index).ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
+        Ok(page.render_dimensions())
+    }
+
+    /// The pixel size page `index` renders to at the chosen DPI.
+    pub fn page_size_px(&self, index: usize) -> Result<(u32, u32)> {
+        let (w, h) = self.page_size_pt(index)?;
+        let scale = self.dpi as f32 / 72.0;
+        Ok(((w * scale).round().max(1.0) as u32, (h * scale).round().max(1.0) as u32))
+    }
+
+    /// Render page `index` (0-based) to greyscale on white. The size is checked against the limits first.
+    pub fn render(&self, index: usize) -> Result<GrayImage> {
+        let page = self.pdf.pages().get(index).ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
+        let (w, h) = self.page_size_px(index)?;
+        self.limits.check_dimensions(w, h)?;
+        if w > u16::MAX as u32 || h > u16::MAX as u32 {
+            return Err(Error::ImageTooLarge { what: "width", actual: w.max(h) as u64, limit: u16::MAX as u64 });
+        }
+        let (pw, ph) = page.render_dimensions();
+        let settings = PixmapSettings { x_scale: w as f32 / pw, y_scale: h as f32 / ph, bg_color: WHITE };
+        // A fresh cache per page keeps memory flat over long documents.
+        let cache = RenderCache::new();
+        let pixmap = hayro::render(page, &cache, &InterpreterSettings::default(), &RenderSettings::default(), &settings);
+        let (rw, rh) = (pixmap.width() as u32, pixmap.height() as u32);
+        let rgba = pixmap.data_as_u8_slice();
+        let gray: Vec<u8> = rgba
+            .chunks_exact(4)
+            .map(|p| {
+                // Premultiplied on an opaque white background: alpha is 255, so the colour is the colour.
+                ((299 * p[0] as u32 + 587 * p[1] as u32 + 114 * p[2] as u32) / 1000) as u8
+            })
+            .collect();
+        GrayImage::from_raw(rw, rh, gray).ok_or_else(|| Error::PdfInvalid("renderer returned a short buffer".into()))
+    }
+}
+
+/// A page tree that declares `/Count 0` (hayro reports such files as invalid; we say what is wrong).
+fn has_no_pages(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.contains("/Type /Pages") && !text.contains("/Type /Page\n") && !text.contains("/Type /Page ")
+        && !text.contains("/Type/Page/") && !text.contains("/Type /Page/")
+        && (text.contains("/Count 0") || text.contains("/Count 0 "))
+}
