@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: help run test setup build test-rust test-py test-browser services bench
+.PHONY: help run test setup build test-rust test-py test-browser services services-stop bench
 
 help:
 	@echo "make run    - set up what is missing, build, and start the service on http://127.0.0.1:3000"
@@ -28,15 +28,22 @@ build: setup
 run: build
 	./target/release/hindi-ocr serve
 
+# The storage/service tests need FerretDB and moto: their URLs come from .tools/run/services.env (written by
+# `make services`); HINDI_OCR_REQUIRE_SERVICES=1 makes those tests fail, not skip, when the URLs are missing.
 test-rust: setup
-	$(CARGO) test --workspace --exclude hindi-ocr-py
+	set -a; if [ -f .tools/run/services.env ]; then source .tools/run/services.env; fi; set +a; \
+	HINDI_OCR_REQUIRE_SERVICES=1 $(CARGO) test --workspace --exclude hindi-ocr-py
 
 # Each part owns its target below; `test` runs them all.
 test: services test-rust test-py test-browser
 
 # Storage/service part: install (if missing) and start FerretDB and moto's S3 server on loopback.
 services: setup
-	@echo "services: (not yet)"
+	.ci/services/start.sh
+
+# Stop the test services (`make services-stop CLEAN=1` also deletes FerretDB's data).
+services-stop:
+	.ci/services/stop.sh $(if $(CLEAN),--clean)
 
 # Python bindings part.
 test-py: setup
