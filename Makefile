@@ -45,9 +45,17 @@ services: setup
 services-stop:
 	.ci/services/stop.sh $(if $(CLEAN),--clean)
 
-# Python bindings part.
-test-py: setup
-	@echo "test-py: (not yet)"
+# Python bindings part (docs/PYTHON.md): a fresh venv, `pip install ./hindi-ocr-py[test]` (maturin builds the
+# extension into the shared target/), the CLI the tests compare against, then pytest, the stub check and the
+# README/docs examples (run by the pytest suite).
+VENV_PY := .venv-py
+PYP := $(VENV_PY)/bin/python
+
+test-py: build
+	python3 -m venv --clear $(VENV_PY)
+	$(PYP) -m pip install -q --disable-pip-version-check "./hindi-ocr-py[test]"
+	cd hindi-ocr-py && HINDI_OCR_CLI=$(CURDIR)/target/release/hindi-ocr $(CURDIR)/$(PYP) -m pytest -q tests
+	cd hindi-ocr-py && $(CURDIR)/$(PYP) -m mypy.stubtest hindi_ocr
 
 # Web page part (docs/WEB.md): the page in a real Chromium, driven by playwright-core, against a real
 # `hindi-ocr serve` (release build, bundled model) that the test harness starts on a free port with a

@@ -1,0 +1,73 @@
+"""The exceptions ``hindi_ocr`` raises.
+
+Every error is a :class:`HindiOcrError`; each subclass also derives from the built-in exception that fits, so
+``except ValueError`` catches a bad image and ``except OSError`` a missing model, as Python code expects.
+The native module raises these classes by name; a Rust panic never reaches Python (it becomes
+:class:`InternalError`).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HindiOcrError",
+    "ImageDecodeError",
+    "UnsupportedFormatError",
+    "ImageTooLargeError",
+    "PdfError",
+    "InvalidArgumentError",
+    "InputReadError",
+    "ModelLoadError",
+    "RuntimeLibraryError",
+    "InferenceError",
+    "ExportError",
+    "InternalError",
+]
+
+
+class HindiOcrError(Exception):
+    """Base class of every error raised by ``hindi_ocr``."""
+
+
+class ImageDecodeError(HindiOcrError, ValueError):
+    """The input is empty, corrupt or truncated, or has no pages."""
+
+
+class UnsupportedFormatError(ImageDecodeError):
+    """The bytes are not an image format the engine reads (PNG, JPEG, TIFF, WebP, BMP; PDF for documents)."""
+
+
+class ImageTooLargeError(HindiOcrError, ValueError):
+    """The image exceeds a size limit (bytes, width, height or pixels); checked before decoding."""
+
+
+class PdfError(HindiOcrError, ValueError):
+    """The PDF is encrypted, corrupt, or a page cannot be rendered."""
+
+
+class InvalidArgumentError(HindiOcrError, ValueError):
+    """An argument has a bad value: a numpy array of the wrong dtype or shape, an unknown layout, a zero
+    beam width, ..."""
+
+
+class InputReadError(HindiOcrError, OSError):
+    """An input file cannot be read (missing, no permission, ...). ``errno`` and ``filename`` are set."""
+
+
+class ModelLoadError(HindiOcrError, OSError):
+    """The model directory is missing, incomplete or invalid (ONNX files, configs, tokenizer)."""
+
+
+class RuntimeLibraryError(HindiOcrError, OSError):
+    """ONNX Runtime's shared library was not found, is the wrong version, or failed to initialise."""
+
+
+class InferenceError(HindiOcrError, RuntimeError):
+    """ONNX Runtime failed while running the model."""
+
+
+class ExportError(HindiOcrError):
+    """An export (hOCR, ALTO, JSON, PDF) could not be produced."""
+
+
+class InternalError(HindiOcrError, RuntimeError):
+    """A bug inside the engine, caught at the boundary (please report it)."""
