@@ -1,13 +1,177 @@
 //! Command-line flags and environment variables of `serve` and `worker`.
+//!
+//! Every flag has an environment variable (`HINDI_OCR_*`); `docs/CONFIGURATION.md` lists them all. With no
+//! configuration at all the service runs on the embedded store, keeps blobs and its JWT secret under `./data`,
+//! loads the bundled model and listens on `127.0.0.1:3000`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
+/// Where data lives and how OCR jobs run: shared by `serve` and `worker`, so both see the same store.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackendArgs {
+    /// Directory for the embedded store, local blobs and the generated JWT secret.
+    #[arg(long, env = "HINDI_OCR_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database: a `mongodb://` or `mongodb+srv://` URL selects MongoDB; a file path (or `sqlite://PATH`)
+    /// selects the embedded single-file store. Default: `<data-dir>/hindi-ocr.sqlite3`.
+    #[arg(long, env = "HINDI_OCR_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// MongoDB database name (when the URL names none).
+    #[arg(long, env = "HINDI_OCR_DATABASE_NAME", default_value = "hindi_ocr")]
+    pub database_name: String,
+
+    /// Blob store: `s3://BUCKET[/PREFIX]` selects S3; a directory path (or `file://DIR`) a local directory.
+    /// Default: `<data-dir>/blobs`.
+    #[arg(long, env = "HINDI_OCR_BLOB_URL")]
+    pub blob_url: Option<String>,
+
+    /// S3 endpoint URL for S3-compatible servers (MinIO, moto, Ceph ...). Credentials come from the usual
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` variables or the AWS config chain.
+    #[arg(long, env = "HINDI_OCR_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region.
+    #[arg(long, env = "HINDI_OCR_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// Use path-style S3 URLs (`endpoint/bucket/key`); most S3-compatible servers need this.
+    #[arg(long, env = "HINDI_OCR_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub s3_path_style: bool,
+
+    /// Create the S3 bucket at start if it does not exist (single-node setups and tests).
+    #[arg(long, env = "HINDI_OCR_S3_CREATE_BUCKET", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub s3_create_bucket: bool,
+
+    /// Model directory (DESIGN.md format). Default: the bundled model.
+    #[arg(long = "model", env = "HINDI_OCR_MODEL")]
+    pub model: Option<PathBuf>,
+
+    /// Path to `libonnxruntime.so` (otherwise `ORT_DYLIB_PATH`, the project's `.venv`, system paths).
+    #[arg(long, env = "HINDI_OCR_ORT_DYLIB")]
+    pub ort_dylib: Option<PathBuf>,
+
+    /// OCR jobs run at once in this process. Default: the number of CPU cores. `serve --workers 0` runs no
+    /// in-process workers (jobs then need `hindi-ocr worker` processes).
+    #[arg(long, env = "HINDI_OCR_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Most line images recognised in one model batch (lines of concurrent jobs are batched together).
+    #[arg(long, env = "HINDI_OCR_BATCH_SIZE", default_value_t = 16)]
+    pub batch_size: usize,
+
+    /// How long a batch waits for lines from other jobs before it runs, in milliseconds.
+    #[arg(long, env = "HINDI_OCR_BATCH_WAIT_MS", default_value_t = 4)]
+    pub batch_wait_ms: u64,
+
+    /// Seconds a worker's claim on a job lasts; renewed while the job runs, so a dead worker's job is taken
+    /// up again this long after it died.
+    #[arg(long, env = "HINDI_OCR_LEASE_SECS", default_value_t = 60)]
+    pub lease_secs: u64,
+
+    /// OCR attempts per document before it is marked failed.
+    #[arg(long, env = "HINDI_OCR_MAX_ATTEMPTS", default_value_t = 3)]
+    pub max_attempts: u32,
+
+    /// How often an idle worker looks for queued jobs, in milliseconds (new jobs from this process wake it
+    /// at once).
+    #[arg(long, env = "HINDI_OCR_POLL_MS", default_value_t = 500)]
+    pub poll_ms: u64,
+
+    /// On shutdown (SIGTERM, Ctrl-C), seconds running jobs get to finish before they are released back to
+    /// the queue.
+    #[arg(long, env = "HINDI_OCR_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+
+    /// Log format.
+    #[arg(long, env = "HINDI_OCR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl BackendArgs {
+    /// The lease duration.
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs.max(1))
+    }
+
+    /// In-process worker count: the flag, or the machine's cores.
+    pub fn worker_count(&self) -> usize {
+        self.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+    }
+}
 
 /// Flags of `hindi-ocr serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on (`HOST:PORT`; port 0 picks a free port, printed at start).
     #[arg(long, env = "HINDI_OCR_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: String,
+
+    /// Store, blob store, model and worker settings.
+    #[command(flatten)]
+    pub backend: BackendArgs,
+
+    /// Secret that signs session tokens (HS256), at least 32 bytes. Default: generated once and kept in
+    /// `<data-dir>/jwt-secret`. Set the same value on every server of a deployment.
+    #[arg(long, env = "HINDI_OCR_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Session lifetime in hours.
+    #[arg(long, env = "HINDI_OCR_SESSION_HOURS", default_value_t = 24)]
+    pub session_hours: u64,
+
+    /// Mark cookies `Secure` (send them over HTTPS only). Turn on behind TLS.
+    #[arg(long, env = "HINDI_OCR_COOKIE_SECURE", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub cookie_secure: bool,
+
+    /// Origins allowed by CORS, comma-separated (e.g. `https://app.example.com`); `*` allows any origin
+    /// without credentials. Default: none (same-origin only).
+    #[arg(long, env = "HINDI_OCR_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Largest accepted upload in bytes (larger: `413`).
+    #[arg(long, env = "HINDI_OCR_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// Time limit for one request in seconds (event streams excepted).
+    #[arg(long, env = "HINDI_OCR_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
+    pub request_timeout_secs: u64,
+
+    /// Upper bound of `?wait=` on `POST /api/documents/ocr`, in seconds.
+    #[arg(long, env = "HINDI_OCR_MAX_WAIT_SECS", default_value_t = 60)]
+    pub max_wait_secs: u64,
+
+    /// Failed logins per account within 15 minutes before further attempts get `429`.
+    #[arg(long, env = "HINDI_OCR_LOGIN_LIMIT_ACCOUNT", default_value_t = 10)]
+    pub login_limit_account: u32,
+
+    /// Login attempts per client IP within 15 minutes before further attempts get `429`.
+    #[arg(long, env = "HINDI_OCR_LOGIN_LIMIT_IP", default_value_t = 50)]
+    pub login_limit_ip: u32,
+
+    /// Take the client IP from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
+    #[arg(long, env = "HINDI_OCR_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub trust_forwarded_for: bool,
 }
 
 /// Flags of `hindi-ocr worker`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct WorkerArgs {}
+pub struct WorkerArgs {
+    /// Store, blob store, model and worker settings (must name the same store and blob store as the servers).
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}

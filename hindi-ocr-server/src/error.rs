@@ -1,0 +1,163 @@
+//! The service's one error type, [`AppError`], and its HTTP mapping.
+//!
+//! Every handler returns `Result<_, AppError>`. The status mapping is deliberate: client mistakes get the
+//! 4xx code that says what to fix; anything else is a `500` whose details go to the log, never to the client.
+//! The body is always JSON: `{"error": {"code": "not_found", "message": "document not found"}}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed: bad JSON, a missing field, an empty or undecodable file.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid session (missing, expired or forged token).
+    #[error("authentication required")]
+    Unauthorized,
+    /// Login failed. Deliberately the same message for an unknown email and a wrong password.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// A cookie-authenticated state-changing request without the CSRF header.
+    #[error("missing or wrong X-CSRF-Token header")]
+    CsrfRejected,
+    /// The thing does not exist, or belongs to someone else (never distinguished: no probing).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique value is taken (an email at signup).
+    #[error("{0}")]
+    Conflict(String),
+    /// The upload is larger than the configured limit.
+    #[error("upload too large: the limit is {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The upload is not an image or PDF type the engine reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    TooManyRequests {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// The service cannot serve this now (model not loaded, store down).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A server-side failure; the message is logged, the client sees a generic one.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Wraps any server-side error as [`AppError::Internal`].
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code in the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::CsrfRejected => "csrf",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The JSON error body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// Code and message of an error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable: `bad_request`, `unauthorized`, `invalid_credentials`, `csrf`, `not_found`,
+    /// `conflict`, `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `unavailable`,
+    /// `internal`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                "internal error".to_owned()
+            }
+            AppError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "unavailable");
+                self.to_string()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message } };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for AppError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        AppError::BadRequest(e.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::BadRequest(e.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        AppError::BadRequest(e.body_text())
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        AppError::Internal(format!("background task failed: {e}"))
+    }
+}
+
+/// `Result` with [`AppError`].
+pub type AppResult<T> = Result<T, AppError>;

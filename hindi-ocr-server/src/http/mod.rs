@@ -1,0 +1,197 @@
+//! The HTTP layer: [`AppState`], the router ([`app`]), middleware (request ids, logs, metrics, CORS, body
+//! and time limits), and the routes in [`routes`].
+
+pub mod auth;
+pub mod dto;
+pub mod openapi;
+pub mod routes;
+pub mod upload;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{any, get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::jobs::JobContext;
+use crate::metrics::Metrics;
+use auth::{LoginLimiter, SessionKeys};
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest upload in bytes.
+    pub max_upload_bytes: u64,
+    /// Default `?wait=` of `POST /api/documents/ocr`.
+    pub default_wait: Duration,
+    /// Upper bound of `?wait=`.
+    pub max_wait: Duration,
+    /// Time limit per request (event streams excepted).
+    pub request_timeout: Duration,
+    /// CORS origins (empty: no CORS headers; `*`: any origin, no credentials).
+    pub cors_origins: Vec<String>,
+    /// Take the client IP from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// How often waiting requests and event streams re-read a document from the store.
+    pub poll: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            max_upload_bytes: 25 * 1024 * 1024,
+            default_wait: Duration::from_secs(30),
+            max_wait: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(120),
+            cors_origins: Vec::new(),
+            trust_forwarded_for: false,
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Store, blob store, recognizer, job queue, events, metrics.
+    pub jobs: Arc<JobContext>,
+    /// Session token keys.
+    pub sessions: Arc<SessionKeys>,
+    /// Login rate limits.
+    pub limiter: Arc<LoginLimiter>,
+    /// HTTP settings.
+    pub settings: Arc<HttpSettings>,
+    /// Which model is loaded (for `/ready`).
+    pub model_name: Arc<str>,
+}
+
+impl AppState {
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.jobs.metrics
+    }
+}
+
+/// JSON body extractor whose rejections are [`AppError`]s (so a bad body is a JSON `400`, like every error).
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+/// Body limit for JSON routes.
+const JSON_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole service: API routes, operations routes, the web page, and the middleware around them.
+pub fn app(state: AppState) -> Router {
+    let settings = Arc::clone(&state.settings);
+    // Multipart framing adds a little to the file itself; the exact file limit is enforced while reading.
+    let upload_limit = DefaultBodyLimit::max(usize::try_from(settings.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+
+    let uploads = Router::new()
+        .route("/api/documents", post(routes::documents::upload).get(routes::documents::list))
+        .route("/api/documents/ocr", post(routes::documents::upload_and_wait))
+        .route("/api/ocr/extract", post(routes::ocr::extract))
+        .layer(upload_limit);
+
+    let api = Router::new()
+        .route("/api/auth/signup", post(routes::auth::signup))
+        .route("/api/auth/login", post(routes::auth::login))
+        .route("/api/auth/logout", post(routes::auth::logout))
+        .route("/api/auth/me", get(routes::auth::me))
+        .route("/api/chats", get(routes::chats::list).post(routes::chats::create))
+        .route("/api/chats/{id}", get(routes::chats::get).patch(routes::chats::rename).delete(routes::chats::delete))
+        .route("/api/chats/{id}/messages", get(routes::chats::messages).post(routes::chats::add_message))
+        .route("/api/documents/{id}", get(routes::documents::get).delete(routes::documents::delete))
+        .route("/api/documents/{id}/file", get(routes::documents::file))
+        .route("/api/documents/{id}/ocr", post(routes::documents::rerun).get(routes::documents::result))
+        .route("/api/openapi.json", get(openapi::serve))
+        .route("/health", get(routes::ops::health))
+        .route("/ready", get(routes::ops::ready))
+        .route("/metrics", get(routes::ops::metrics))
+        .route("/api/{*rest}", any(routes::ops::api_not_found))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .merge(uploads)
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, settings.request_timeout));
+
+    // Event streams live as long as the document is in progress: no request timeout.
+    let streams = Router::new().route("/api/documents/{id}/events", get(routes::documents::events));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    api.merge(streams)
+        .merge(crate::web::web_routes())
+        .layer(middleware::from_fn_with_state(state.clone(), track_request))
+        .with_state(state)
+        .layer(cors_layer(&settings.cors_origins))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.extensions().get::<RequestId>().and_then(|r| r.header_value().to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Counts and times each request by its route pattern (never the raw path: ids would explode the labels).
+async fn track_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state.metrics().observe_request(method.as_str(), &route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let methods = [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::OPTIONS];
+    let headers = [header::CONTENT_TYPE, header::AUTHORIZATION, HeaderName::from_static(auth::CSRF_HEADER)];
+    if origins.iter().any(|o| o == "*") {
+        return CorsLayer::new().allow_origin(AllowOrigin::any()).allow_methods(methods).allow_headers(headers);
+    }
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    if list.is_empty() {
+        // Same-origin only: no CORS headers at all.
+        return CorsLayer::new();
+    }
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(list))
+        .allow_methods(methods)
+        .allow_headers(headers)
+        .allow_credentials(true)
+}
+
+/// The client's IP (for login rate limits): `X-Forwarded-For` (first entry) when trusted, else the socket
+/// peer; `None` when neither is known (in-memory tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let connect = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(ClientIp(client_ip(&parts.headers, connect, state.settings.trust_forwarded_for)))
+    }
+}
+
+fn client_ip(headers: &axum::http::HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>, trust_forwarded: bool) -> Option<IpAddr> {
+    if trust_forwarded
+        && let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    connect.map(|c| c.0.ip())
+}

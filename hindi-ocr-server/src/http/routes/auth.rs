@@ -1,0 +1,113 @@
+//! `POST /api/auth/signup`, `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::auth::{AuthUser, check_email, check_new_password, hash_password, verify_password};
+use crate::http::dto::{Credentials, MeView, SessionView, UserView};
+use crate::http::routes::storage;
+use crate::http::{ApiJson, AppState, ClientIp};
+use crate::model::{User, normalize_email};
+use crate::store::StorageError;
+
+/// A JSON response that also starts a session (sets both cookies).
+fn with_session(state: &AppState, status: StatusCode, user: &User) -> AppResult<Response> {
+    let token = state.sessions.issue(&user.id)?;
+    let cookies = state.sessions.login_cookies(&token);
+    let body = SessionView { user: UserView::from(user), token };
+    let mut response = (status, Json(body)).into_response();
+    for c in cookies {
+        let v = HeaderValue::from_str(&c).map_err(AppError::internal)?;
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// Create an account and start a session.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 201, description = "Account created, session started (cookie set)", body = SessionView),
+        (status = 400, description = "Bad email or password", body = ErrorBody),
+        (status = 409, description = "Email already registered", body = ErrorBody),
+    ))]
+pub async fn signup(State(state): State<AppState>, ApiJson(body): ApiJson<Credentials>) -> AppResult<Response> {
+    let email = normalize_email(&body.email);
+    check_email(&email)?;
+    check_new_password(&body.password)?;
+    let hash = hash_password(body.password).await?;
+    let user = User::new(&email, hash);
+    match state.jobs.store.create_user(&user).await {
+        Ok(()) => {}
+        Err(StorageError::Conflict(_)) => return Err(AppError::Conflict("this email is already registered".into())),
+        Err(e) => return Err(storage(e)),
+    }
+    tracing::info!(user = %user.id, "signup");
+    with_session(&state, StatusCode::CREATED, &user)
+}
+
+/// Log in. The same `401` for an unknown email and a wrong password; `429` after too many attempts.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, description = "Session started (cookie set); token also in the body", body = SessionView),
+        (status = 401, description = "Invalid email or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this account or address", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<Credentials>,
+) -> AppResult<Response> {
+    let email = normalize_email(&body.email);
+    state.limiter.check(&email, ip)?;
+    let user = match state.jobs.store.get_user_by_email(&email).await {
+        Ok(u) => Some(u),
+        Err(StorageError::NotFound { .. }) => None,
+        Err(e) => return Err(storage(e)),
+    };
+    let ok = verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    match user {
+        Some(user) if ok => {
+            state.limiter.record_success(&email);
+            with_session(&state, StatusCode::OK, &user)
+        }
+        _ => {
+            state.limiter.record_failure(&email);
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// End the session (clears the cookies). Session tokens are stateless: a copied bearer token stays valid
+/// until it expires.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "Cookies cleared"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
+pub async fn logout(State(state): State<AppState>, _user: AuthUser) -> AppResult<Response> {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    for c in state.sessions.logout_cookies() {
+        let v = HeaderValue::from_str(&c).map_err(AppError::internal)?;
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth",
+    responses(
+        (status = 200, description = "The user", body = MeView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<MeView>> {
+    let user = match state.jobs.store.get_user(&user.id).await {
+        Ok(u) => u,
+        // A valid token of an account that no longer exists.
+        Err(StorageError::NotFound { .. }) => return Err(AppError::Unauthorized),
+        Err(e) => return Err(storage(e)),
+    };
+    Ok(Json(MeView { user: UserView::from(&user) }))
+}

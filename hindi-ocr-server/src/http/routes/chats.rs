@@ -1,0 +1,136 @@
+//! `GET,POST /api/chats`, `GET,PATCH,DELETE /api/chats/{id}`, `GET,POST /api/chats/{id}/messages`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+
+use crate::blob::BlobKey;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::auth::AuthUser;
+use crate::http::dto::{ChatList, ChatView, MessageList, MessageView, NewChat, NewMessage, PageQuery, RenameChat};
+use crate::http::routes::storage;
+use crate::http::{ApiJson, AppState};
+
+use crate::model::{Chat, Message, Role};
+
+fn check_title(title: &str) -> AppResult<String> {
+    let t = title.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return Err(AppError::BadRequest("title must be 1 to 200 characters".into()));
+    }
+    Ok(t.to_owned())
+}
+
+/// The user's chats, newest first.
+#[utoipa::path(get, path = "/api/chats", tag = "chats", params(PageQuery),
+    responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, user: AuthUser, Query(q): Query<PageQuery>) -> AppResult<Json<ChatList>> {
+    let page = q.pagination();
+    let chats = state.jobs.store.list_chats(&user.id, page).await.map_err(storage)?;
+    Ok(Json(ChatList { chats: chats.iter().map(ChatView::from).collect(), offset: page.offset, limit: page.limit }))
+}
+
+/// Create a chat.
+#[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
+    responses((status = 201, body = ChatView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<ChatView>)> {
+    // The body is optional: no body (or `{}`) makes a chat with the default title.
+    let body: NewChat = if body.iter().all(u8::is_ascii_whitespace) {
+        NewChat::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("bad JSON body: {e}")))?
+    };
+    let title = match body.title {
+        Some(t) => check_title(&t)?,
+        None => "New chat".to_owned(),
+    };
+    let chat = Chat::new(&user.id, &title);
+    state.jobs.store.create_chat(&chat).await.map_err(storage)?;
+    Ok((StatusCode::CREATED, Json(ChatView::from(&chat))))
+}
+
+/// One chat.
+#[utoipa::path(get, path = "/api/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")),
+    responses((status = 200, body = ChatView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Json<ChatView>> {
+    let chat = state.jobs.store.get_chat(&user.id, &id).await.map_err(storage)?;
+    Ok(Json(ChatView::from(&chat)))
+}
+
+/// Rename a chat.
+#[utoipa::path(patch, path = "/api/chats/{id}", tag = "chats", request_body = RenameChat,
+    params(("id" = String, Path, description = "Chat id")),
+    responses((status = 200, body = ChatView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn rename(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RenameChat>,
+) -> AppResult<Json<ChatView>> {
+    let title = check_title(&body.title)?;
+    let chat = state.jobs.store.rename_chat(&user.id, &id, &title).await.map_err(storage)?;
+    Ok(Json(ChatView::from(&chat)))
+}
+
+/// Delete a chat with its messages and documents (their files included).
+#[utoipa::path(delete, path = "/api/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<StatusCode> {
+    let deleted = state.jobs.store.delete_chat(&user.id, &id).await.map_err(storage)?;
+    for key in &deleted.blob_keys {
+        delete_blob(&state, key).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a blob, logging (not failing on) errors: the record is already gone, and an orphaned blob is
+/// harmless and unreachable.
+pub(crate) async fn delete_blob(state: &AppState, key: &str) {
+    match BlobKey::parse(key) {
+        Ok(k) => {
+            if let Err(e) = state.jobs.blobs.delete(&k).await {
+                tracing::warn!(key, error = %e, "deleting a blob failed");
+            }
+        }
+        Err(e) => tracing::warn!(key, error = %e, "stored blob key is invalid"),
+    }
+}
+
+/// The chat's messages, oldest first.
+#[utoipa::path(get, path = "/api/chats/{id}/messages", tag = "chats",
+    params(("id" = String, Path, description = "Chat id"), PageQuery),
+    responses((status = 200, body = MessageList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Json<MessageList>> {
+    let messages = state.jobs.store.list_messages(&user.id, &id, q.pagination()).await.map_err(storage)?;
+    Ok(Json(MessageList { messages: messages.iter().map(MessageView::from).collect() }))
+}
+
+/// Add a user message to the chat.
+#[utoipa::path(post, path = "/api/chats/{id}/messages", tag = "chats", request_body = NewMessage,
+    params(("id" = String, Path, description = "Chat id")),
+    responses((status = 201, body = MessageView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn add_message(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewMessage>,
+) -> AppResult<(StatusCode, Json<MessageView>)> {
+    let content = body.content.trim();
+    if content.is_empty() || content.chars().count() > 20_000 {
+        return Err(AppError::BadRequest("content must be 1 to 20000 characters".into()));
+    }
+    let message = Message::new(&id, &user.id, Role::User, content, None);
+    state.jobs.store.add_message(&message).await.map_err(storage)?;
+    Ok((StatusCode::CREATED, Json(MessageView::from(&message))))
+}

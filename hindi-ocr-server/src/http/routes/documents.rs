@@ -1,0 +1,335 @@
+//! Documents: upload (and OCR in one call), list, get, delete, the file, re-run, results in every export
+//! format, and the Server-Sent Events stream of status changes.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::blob::{BlobKey, byte_stream_from};
+use hindi_ocr_core::export;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::auth::AuthUser;
+use crate::http::dto::{DocumentList, DocumentView, OcrDone, OcrPending, PageQuery, StatusEvent};
+use crate::http::routes::chats::delete_blob;
+use crate::http::routes::storage;
+use crate::http::upload::{Upload, read_upload};
+use crate::http::AppState;
+use crate::jobs::events::{changed, next_change};
+use crate::model::{Document, DocumentStatus, new_id};
+use crate::store::StorageError;
+
+/// Stores a checked upload and its document record, then queues OCR. Nothing is left behind on failure.
+async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> AppResult<Document> {
+    let store = &state.jobs.store;
+    if let Some(chat_id) = &upload.chat_id {
+        store.get_chat(&user.id, chat_id).await.map_err(storage)?;
+    }
+    // The key is made of server ids only; the client's file name is kept for display.
+    let id = new_id();
+    let key = BlobKey::for_document(&user.id, &id).map_err(storage)?;
+    let size = upload.bytes.len() as u64;
+    state.jobs.blobs.put(&key, byte_stream_from(upload.bytes), state.settings.max_upload_bytes).await.map_err(storage)?;
+    let doc = Document::new(&id, &user.id, upload.chat_id.as_deref(), &upload.file_name, upload.content_type, size, key.as_str());
+    if let Err(e) = store.create_document(&doc).await {
+        delete_blob(state, key.as_str()).await;
+        return Err(storage(e));
+    }
+    state.jobs.enqueue(&doc).await.map_err(storage)
+}
+
+/// Upload a file (multipart: `file`, optional `chatId`) and queue its OCR.
+#[utoipa::path(post, path = "/api/documents", tag = "documents",
+    request_body(content_type = "multipart/form-data", description = "`file`: PNG, JPEG, TIFF, WebP, BMP or PDF; `chatId`: optional chat"),
+    responses(
+        (status = 201, description = "Stored and queued", body = DocumentView),
+        (status = 400, description = "Empty or corrupt file, or no `file` field", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, description = "No such chat", body = ErrorBody),
+        (status = 413, description = "Larger than the upload limit", body = ErrorBody),
+        (status = 415, description = "Not a supported file type", body = ErrorBody),
+    ))]
+pub async fn upload(State(state): State<AppState>, user: AuthUser, form: Multipart) -> AppResult<(StatusCode, Json<DocumentView>)> {
+    let upload = read_upload(form, state.settings.max_upload_bytes).await?;
+    let doc = store_and_queue(&state, &user, upload).await?;
+    Ok((StatusCode::CREATED, Json(DocumentView::from(&doc))))
+}
+
+/// `?wait=` of `POST /api/documents/ocr`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitQuery {
+    /// Seconds to wait for the result (default 30, at most the server's limit, 0 = answer at once).
+    pub wait: Option<f64>,
+}
+
+/// Upload and OCR in one call: waits up to `wait` seconds for the text.
+#[utoipa::path(post, path = "/api/documents/ocr", tag = "documents", params(WaitQuery),
+    request_body(content_type = "multipart/form-data", description = "`file`, optional `chatId`"),
+    responses(
+        (status = 200, description = "OCR finished within the wait", body = OcrDone),
+        (status = 202, description = "Still running: poll the document or follow its events", body = OcrPending),
+        (status = 422, description = "OCR failed (the reason is in `error`)", body = OcrPending),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
+    ))]
+pub async fn upload_and_wait(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<WaitQuery>,
+    form: Multipart,
+) -> AppResult<Response> {
+    let wait = match q.wait {
+        Some(w) if w.is_finite() && w >= 0.0 => Duration::from_secs_f64(w).min(state.settings.max_wait),
+        Some(_) => return Err(AppError::BadRequest("wait must be a number of seconds >= 0".into())),
+        None => state.settings.default_wait.min(state.settings.max_wait),
+    };
+    let upload = read_upload(form, state.settings.max_upload_bytes).await?;
+    let mut events = state.jobs.events.subscribe();
+    let mut doc = store_and_queue(&state, &user, upload).await?;
+    let deadline = tokio::time::Instant::now() + wait;
+    while !doc.status.is_final() {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        doc = next_change(state.jobs.store.as_ref(), &mut events, &user.id, &doc, state.settings.poll, left)
+            .await
+            .map_err(storage)?;
+    }
+    Ok(ocr_answer(&doc))
+}
+
+fn ocr_answer(doc: &Document) -> Response {
+    match doc.status {
+        DocumentStatus::Completed => Json(OcrDone {
+            document_id: doc.id.clone(),
+            status: doc.status.as_str().to_owned(),
+            text: doc.ocr_text.clone().unwrap_or_default(),
+            confidence: doc.ocr_confidence.unwrap_or(0.0),
+            processing_time: doc.processing_time_ms.unwrap_or(0),
+        })
+        .into_response(),
+        status => {
+            let code = if status == DocumentStatus::Failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::ACCEPTED };
+            let body = OcrPending { document_id: doc.id.clone(), status: status.as_str().to_owned(), error: doc.error.clone() };
+            (code, Json(body)).into_response()
+        }
+    }
+}
+
+/// `GET /api/documents` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    /// Only documents of this chat.
+    pub chat_id: Option<String>,
+    /// Records to skip.
+    pub offset: Option<u64>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The user's documents, newest first.
+#[utoipa::path(get, path = "/api/documents", tag = "documents", params(ListQuery),
+    responses((status = 200, body = DocumentList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, user: AuthUser, Query(q): Query<ListQuery>) -> AppResult<Json<DocumentList>> {
+    let page = PageQuery { offset: q.offset, limit: q.limit }.pagination();
+    let chat_id = q.chat_id.as_deref().filter(|c| !c.is_empty());
+    if let Some(chat_id) = chat_id {
+        // Someone else's chat is a 404, not an empty list.
+        state.jobs.store.get_chat(&user.id, chat_id).await.map_err(storage)?;
+    }
+    let docs = state.jobs.store.list_documents(&user.id, chat_id, page).await.map_err(storage)?;
+    Ok(Json(DocumentList { documents: docs.iter().map(DocumentView::from).collect(), offset: page.offset, limit: page.limit }))
+}
+
+/// One document with its status and text.
+#[utoipa::path(get, path = "/api/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 200, body = DocumentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Json<DocumentView>> {
+    let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
+    Ok(Json(DocumentView::from(&doc)))
+}
+
+/// Delete a document and its file.
+#[utoipa::path(delete, path = "/api/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<StatusCode> {
+    let doc = state.jobs.store.delete_document(&user.id, &id).await.map_err(storage)?;
+    delete_blob(&state, &doc.blob_key).await;
+    state.jobs.events.publish(&doc.id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `Content-Disposition` with the (display-only) file name, safe for any characters.
+fn disposition(kind: &str, file_name: &str) -> HeaderValue {
+    let ascii: String = file_name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+/// The uploaded file itself.
+#[utoipa::path(get, path = "/api/documents/{id}/file", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 200, description = "The file, with its sniffed content type"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn file(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Response> {
+    let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
+    let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
+    let bytes = state.jobs.blobs.get(&key).await.map_err(|e| match e {
+        StorageError::NotFound { .. } => AppError::NotFound("file"),
+        other => AppError::internal(other),
+    })?;
+    let content_type = HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition("inline", &doc.file_name)),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Run OCR again (e.g. after a failure).
+#[utoipa::path(post, path = "/api/documents/{id}/ocr", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 202, description = "Queued", body = DocumentView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "OCR is already queued or running", body = ErrorBody)))]
+pub async fn rerun(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<(StatusCode, Json<DocumentView>)> {
+    let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
+    if matches!(doc.status, DocumentStatus::Queued | DocumentStatus::Processing) {
+        return Err(AppError::Conflict(format!("OCR of this document is already {}", doc.status.as_str())));
+    }
+    let doc = state.jobs.enqueue(&doc).await.map_err(storage)?;
+    Ok((StatusCode::ACCEPTED, Json(DocumentView::from(&doc))))
+}
+
+/// Export format of `GET /api/documents/{id}/ocr`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Plain UTF-8 text.
+    #[default]
+    Text,
+    /// The full result: pages, lines, words, boxes, confidences.
+    Json,
+    /// hOCR (HTML).
+    Hocr,
+    /// ALTO XML.
+    Alto,
+    /// Searchable PDF: the page images with an invisible text layer.
+    Pdf,
+}
+
+/// `GET /api/documents/{id}/ocr` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultQuery {
+    /// `text` (default), `json`, `hocr`, `alto` or `pdf`.
+    #[serde(default)]
+    pub format: ExportFormat,
+    /// Any value: send as a download (`Content-Disposition: attachment`).
+    pub download: Option<String>,
+}
+
+/// The OCR result in one of the export formats.
+#[utoipa::path(get, path = "/api/documents/{id}/ocr", tag = "documents",
+    params(("id" = String, Path, description = "Document id"), ResultQuery),
+    responses((status = 200, description = "The result in the asked format"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "OCR has not completed", body = ErrorBody)))]
+pub async fn result(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Query(q): Query<ResultQuery>,
+) -> AppResult<Response> {
+    let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
+    if doc.status != DocumentStatus::Completed {
+        return Err(AppError::Conflict(format!("OCR of this document is {}, not completed", doc.status.as_str())));
+    }
+    let result: hindi_ocr_core::Document = match &doc.ocr_result {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| AppError::internal(format!("stored result: {e}")))?,
+        None => return Err(AppError::internal("completed document has no stored result")),
+    };
+    let stem = doc.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&doc.file_name).to_owned();
+    let (bytes, content_type, ext): (Vec<u8>, &str, &str) = match q.format {
+        ExportFormat::Text => (export::to_text(&result).into_bytes(), "text/plain; charset=utf-8", "txt"),
+        ExportFormat::Json => (export::to_json(&result).into_bytes(), "application/json", "json"),
+        ExportFormat::Hocr => (export::to_hocr(&result).into_bytes(), "text/html; charset=utf-8", "hocr"),
+        ExportFormat::Alto => (export::to_alto(&result).into_bytes(), "application/xml; charset=utf-8", "xml"),
+        ExportFormat::Pdf => {
+            // The page images come from the original file, rendered again the way OCR read them.
+            let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
+            let source = state.jobs.blobs.get(&key).await.map_err(storage)?;
+            let pdf = tokio::task::spawn_blocking(move || {
+                export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options())
+            })
+            .await?
+            .map_err(AppError::internal)?;
+            (pdf, "application/pdf", "pdf")
+        }
+    };
+    let kind = if q.download.is_some() { "attachment" } else { "inline" };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_DISPOSITION, disposition(kind, &format!("{stem}.{ext}")));
+    Ok(response)
+}
+
+/// Server-Sent Events: one `status` event now and one at every change (status, pages done) until the
+/// document is `completed` or `failed`; a `deleted` event if it is deleted meanwhile.
+#[utoipa::path(get, path = "/api/documents/{id}/events", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 200, description = "text/event-stream of `status` events (data: StatusEvent JSON)", body = StatusEvent,
+        content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn events(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Response> {
+    let mut notices = state.jobs.events.subscribe();
+    let first = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(16);
+    let store = state.jobs.store.clone();
+    let poll = state.settings.poll;
+    tokio::spawn(async move {
+        let mut last = first;
+        if tx.send(status_event(&last)).await.is_err() {
+            return;
+        }
+        while !last.status.is_final() && !tx.is_closed() {
+            match next_change(store.as_ref(), &mut notices, &user.id, &last, poll, Duration::from_secs(15)).await {
+                Ok(doc) => {
+                    if changed(&last, &doc) && tx.send(status_event(&doc)).await.is_err() {
+                        return;
+                    }
+                    last = doc;
+                }
+                Err(StorageError::NotFound { .. }) => {
+                    let _ = tx.send(Event::default().event("deleted").data(last.id.clone())).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event stream: reading the document failed");
+                    tokio::time::sleep(poll).await;
+                }
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx)) });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+fn status_event(doc: &Document) -> Event {
+    let data = serde_json::to_string(&StatusEvent::from(doc)).unwrap_or_else(|_| "{}".into());
+    Event::default().event("status").data(data)
+}

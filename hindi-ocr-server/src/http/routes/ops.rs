@@ -1,0 +1,52 @@
+//! Operations: `GET /health` (the process answers), `GET /ready` (model loaded, store and blob store
+//! reachable), `GET /metrics` (Prometheus), and the JSON `404` for unknown API paths.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{AppError, ErrorBody};
+use crate::http::AppState;
+use crate::http::dto::HealthView;
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = HealthView)))]
+pub async fn health() -> Json<HealthView> {
+    Json(HealthView { status: "ok".into(), checks: None })
+}
+
+/// Readiness: model loaded, store and blob store answering.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, body = HealthView), (status = 503, description = "A check failed", body = HealthView)))]
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let mut checks = BTreeMap::new();
+    checks.insert("model".to_owned(), format!("ok ({})", state.model_name));
+    let store = state.jobs.store.ping().await;
+    let blobs = state.jobs.blobs.ping().await;
+    let ok = store.is_ok() && blobs.is_ok();
+    checks.insert(format!("store ({})", state.jobs.store.kind()), store.map(|_| "ok".to_owned()).unwrap_or_else(|e| e.to_string()));
+    checks.insert(format!("blobs ({})", state.jobs.blobs.kind()), blobs.map(|_| "ok".to_owned()).unwrap_or_else(|e| e.to_string()));
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = HealthView { status: if ok { "ok" } else { "unavailable" }.into(), checks: Some(checks) };
+    (status, Json(body)).into_response()
+}
+
+/// Prometheus metrics (text format).
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.jobs.store.count_jobs().await {
+        Ok(counts) => state.metrics().set_job_counts(&counts),
+        Err(e) => tracing::warn!(error = %e, "counting jobs for /metrics"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics().render()).into_response()
+}
+
+/// Unknown `/api/...` path.
+#[utoipa::path(get, path = "/api/{rest}", tag = "operations", params(("rest" = String, Path, description = "Any other API path")),
+    responses((status = 404, body = ErrorBody)))]
+pub async fn api_not_found() -> AppError {
+    AppError::NotFound("route")
+}

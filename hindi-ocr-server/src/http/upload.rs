@@ -1,0 +1,207 @@
+//! Reading an upload: the multipart form, the size limit, the content type sniffed from the bytes, and a
+//! full decode check, all before anything is stored.
+//!
+//! The file is read into memory (never more than the limit) because it must be checked as a whole before it
+//! reaches the blob store: a corrupt or unsupported file must leave nothing behind. The blob store then
+//! receives it as a stream.
+
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use axum::http::StatusCode;
+use bytes::Bytes;
+
+use crate::error::AppError;
+
+/// A checked upload.
+#[derive(Debug)]
+pub struct Upload {
+    /// The file's bytes.
+    pub bytes: Bytes,
+    /// The client's file name, cleaned (display only; never used in a storage key).
+    pub file_name: String,
+    /// The content type sniffed from the bytes.
+    pub content_type: &'static str,
+    /// The `chatId` form field, if sent.
+    pub chat_id: Option<String>,
+}
+
+fn multipart_error(e: MultipartError, limit: u64) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge { limit }
+    } else {
+        AppError::BadRequest(format!("bad multipart body: {}", e.body_text()))
+    }
+}
+
+/// Reads the form: field `file` (required, at most `limit` bytes) and `chatId` (optional). Checks the type
+/// and that the file decodes.
+pub async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError> {
+    let mut file: Option<(Bytes, String)> = None;
+    let mut chat_id = None;
+    while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(e, limit))? {
+        match field.name() {
+            Some("file") => {
+                let name = clean_file_name(field.file_name().unwrap_or(""));
+                let mut buf = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
+                    if (buf.len() + chunk.len()) as u64 > limit {
+                        return Err(AppError::PayloadTooLarge { limit });
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                file = Some((Bytes::from(buf), name));
+            }
+            Some("chatId") => {
+                let text = field.text().await.map_err(|e| multipart_error(e, limit))?;
+                let text = text.trim();
+                if text.len() > 100 {
+                    return Err(AppError::BadRequest("chatId is too long".into()));
+                }
+                if !text.is_empty() {
+                    chat_id = Some(text.to_owned());
+                }
+            }
+            // Unknown fields are drained and ignored.
+            _ => while field.chunk().await.map_err(|e| multipart_error(e, limit))?.is_some() {},
+        }
+    }
+    let (bytes, file_name) = file.ok_or_else(|| AppError::BadRequest("the form has no `file` field".into()))?;
+    let content_type = check_bytes(bytes.clone()).await?;
+    Ok(Upload { bytes, file_name, content_type, chat_id })
+}
+
+/// Sniffs the type and decodes the file off the async threads. `400` for empty or corrupt, `415` for
+/// unsupported types.
+pub async fn check_bytes(bytes: Bytes) -> Result<&'static str, AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest("the file is empty".into()));
+    }
+    let kind = sniff(&bytes)?;
+    tokio::task::spawn_blocking(move || verify_decodes(&bytes, kind)).await??;
+    Ok(kind.mime())
+}
+
+/// The file types the engine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// TIFF (one or more pages).
+    Tiff,
+    /// WebP.
+    WebP,
+    /// BMP.
+    Bmp,
+    /// PDF.
+    Pdf,
+}
+
+impl FileKind {
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Png => "image/png",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Tiff => "image/tiff",
+            FileKind::WebP => "image/webp",
+            FileKind::Bmp => "image/bmp",
+            FileKind::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// The type of a file from its first bytes (never from the name or the client's header).
+pub fn sniff(bytes: &[u8]) -> Result<FileKind, AppError> {
+    let starts = |magic: &[u8]| bytes.starts_with(magic);
+    let kind = if starts(b"\x89PNG\r\n\x1a\n") {
+        FileKind::Png
+    } else if starts(b"\xff\xd8\xff") {
+        FileKind::Jpeg
+    } else if starts(b"II*\0") || starts(b"MM\0*") {
+        FileKind::Tiff
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        FileKind::WebP
+    } else if starts(b"BM") {
+        FileKind::Bmp
+    } else if bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+        FileKind::Pdf
+    } else {
+        let what = if starts(b"GIF8") {
+            "GIF"
+        } else if starts(b"PK\x03\x04") {
+            "a ZIP archive"
+        } else if std::str::from_utf8(&bytes[..bytes.len().min(512)]).is_ok() {
+            "text"
+        } else {
+            "an unknown type"
+        };
+        return Err(AppError::UnsupportedMediaType(format!(
+            "unsupported file type ({what}): send PNG, JPEG, TIFF, WebP, BMP or PDF"
+        )));
+    };
+    Ok(kind)
+}
+
+/// Opens the file with the same decoder the OCR pipeline uses and decodes its first page (all of it for a
+/// single image), within the pipeline's size limits, to prove it is not corrupt, truncated or a
+/// decompression bomb.
+fn verify_decodes(bytes: &[u8], _kind: FileKind) -> Result<(), AppError> {
+    use hindi_ocr_core::Error as E;
+    let opts = crate::jobs::recognize::document_options();
+    let first = hindi_ocr_core::pipeline::pages(bytes, &opts).and_then(|mut pages| pages.next().transpose());
+    match first {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) | Err(E::NoPages) => Err(AppError::BadRequest("the file has no pages".into())),
+        Err(E::UnsupportedFormat(what)) => Err(AppError::UnsupportedMediaType(format!(
+            "unsupported file type{}: send PNG, JPEG, TIFF, WebP, BMP or PDF",
+            what.map(|w| format!(" ({w})")).unwrap_or_default()
+        ))),
+        Err(e) => Err(AppError::BadRequest(format!("the file could not be read: {e}"))),
+    }
+}
+
+/// The client's file name reduced to its last path part, without control characters, at most 200
+/// characters; `upload` when nothing is left.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." { "upload".to_owned() } else { cleaned.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_magic_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nxxxx").unwrap(), FileKind::Png);
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0").unwrap(), FileKind::Jpeg);
+        assert_eq!(sniff(b"II*\0....").unwrap(), FileKind::Tiff);
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").unwrap(), FileKind::WebP);
+        assert_eq!(sniff(b"%PDF-1.7\n").unwrap(), FileKind::Pdf);
+        assert!(matches!(sniff(b"GIF89a...."), Err(AppError::UnsupportedMediaType(_))));
+        assert!(matches!(sniff(b"hello world"), Err(AppError::UnsupportedMediaType(_))));
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_controls() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\x\\scan 1.png"), "scan 1.png");
+        assert_eq!(clean_file_name("a\u{0}b\n.png"), "ab.png");
+        assert_eq!(clean_file_name(".."), "upload");
+        assert_eq!(clean_file_name(""), "upload");
+    }
+
+    #[test]
+    fn truncated_png_is_rejected() {
+        let mut png = Vec::new();
+        image::GrayImage::from_pixel(64, 32, image::Luma([200]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(verify_decodes(&png, FileKind::Png).is_ok());
+        assert!(verify_decodes(&png[..png.len() / 2], FileKind::Png).is_err());
+    }
+}

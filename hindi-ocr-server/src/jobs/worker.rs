@@ -1,0 +1,356 @@
+//! The worker pool: claim a job, renew its lease while it runs, write the result exactly once, retry or fail
+//! it, and on shutdown finish or release what is running.
+//!
+//! "Exactly once" without transactions: the result is written only while this worker provably holds the
+//! lease (renewed right before the write), the chat's OCR message uses the job id as its message id (a
+//! second write of it is a conflict, ignored), and a job whose document is already `completed` by an earlier
+//! attempt that died before marking the job done is just marked done.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::blob::BlobKey;
+use crate::jobs::JobContext;
+use crate::jobs::recognize::{is_permanent, recognize_document};
+use crate::model::{DocumentStatus, DocumentUpdate, Job, JobState, Message, Role, now};
+use crate::store::StorageError;
+
+/// Running workers of this process.
+pub struct WorkerPool {
+    handles: Vec<JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl WorkerPool {
+    /// Starts `count` workers named `{name}-{i}` (the name should be unique per process: host, pid, random).
+    pub fn start(ctx: Arc<JobContext>, count: usize, name: &str) -> Self {
+        let (shutdown, rx) = watch::channel(false);
+        let handles = (0..count)
+            .map(|i| {
+                let ctx = Arc::clone(&ctx);
+                let rx = rx.clone();
+                let id = format!("{name}-{i}");
+                tokio::spawn(async move { worker_loop(ctx, id, rx).await })
+            })
+            .collect();
+        WorkerPool { handles, shutdown }
+    }
+
+    /// How many workers run.
+    pub fn len(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// Whether the pool has no workers.
+    pub fn is_empty(&self) -> bool {
+        self.handles.is_empty()
+    }
+
+    /// Stops claiming; running jobs get the grace period to finish, then are released back to the queue.
+    /// Returns when every worker has stopped.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for h in self.handles {
+            if let Err(e) = h.await {
+                tracing::error!(error = %e, "worker task failed");
+            }
+        }
+    }
+}
+
+/// A unique worker name prefix for this process.
+pub fn process_worker_name(role: &str) -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "host".into());
+    let rand = uuid::Uuid::new_v4().simple().to_string();
+    format!("{role}-{host}-{}-{}", std::process::id(), &rand[..8])
+}
+
+async fn worker_loop(ctx: Arc<JobContext>, id: String, mut shutdown: watch::Receiver<bool>) {
+    tracing::debug!(worker = %id, "worker started");
+    let mut last_sweep = Instant::now() - ctx.settings.lease;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if last_sweep.elapsed() >= ctx.settings.lease {
+            last_sweep = Instant::now();
+            sweep_expired(&ctx).await;
+        }
+        match ctx.store.claim_job(&id, ctx.settings.lease, now()).await {
+            Ok(Some(job)) => run_job(&ctx, &id, job, shutdown.clone()).await,
+            Ok(None) => {
+                tokio::select! {
+                    _ = ctx.work.notified() => {}
+                    _ = tokio::time::sleep(ctx.settings.poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(worker = %id, error = %e, "claiming a job failed");
+                tokio::select! {
+                    _ = tokio::time::sleep(ctx.settings.poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+    tracing::debug!(worker = %id, "worker stopped");
+}
+
+/// Marks the documents of jobs whose workers kept dying (no attempts left) as failed.
+async fn sweep_expired(ctx: &JobContext) {
+    match ctx.store.fail_expired_jobs(now()).await {
+        Ok(jobs) => {
+            for job in jobs {
+                let reason = "OCR did not finish: the workers running it stopped responding";
+                mark_document_failed(ctx, &job, reason).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "sweeping expired jobs failed"),
+    }
+}
+
+async fn mark_document_failed(ctx: &JobContext, job: &Job, reason: &str) {
+    ctx.metrics.jobs_finished.with_label_values(&["failed"]).inc();
+    match ctx.store.update_document(&job.user_id, &job.document_id, &DocumentUpdate::failed(reason)).await {
+        Ok(_) | Err(StorageError::NotFound { .. }) => {}
+        Err(e) => tracing::error!(document = %job.document_id, error = %e, "marking document failed"),
+    }
+    ctx.events.publish(&job.document_id);
+}
+
+/// How an OCR attempt ended.
+enum Outcome {
+    Done(hindi_ocr_core::Document, Duration),
+    /// Bad input: retrying cannot help.
+    Permanent(String),
+    /// Something that may work next time (storage hiccup, runtime error).
+    Retryable(String),
+}
+
+async fn run_job(ctx: &JobContext, worker: &str, job: Job, mut shutdown: watch::Receiver<bool>) {
+    let span = tracing::info_span!("job", job = %job.id, document = %job.document_id, attempt = job.attempts);
+    let _enter = span.enter();
+    let doc = match ctx.store.get_document(&job.user_id, &job.document_id).await {
+        Ok(d) => d,
+        Err(StorageError::NotFound { .. }) => {
+            // Deleted while queued: nothing to do.
+            finish_job(ctx, worker, &job).await;
+            return;
+        }
+        Err(e) => {
+            retry_or_fail(ctx, worker, &job, &format!("reading the document: {e}"), true).await;
+            return;
+        }
+    };
+    if doc.status == DocumentStatus::Completed {
+        // An earlier attempt wrote the result and died before marking the job done.
+        finish_job(ctx, worker, &job).await;
+        return;
+    }
+    let processing = DocumentUpdate {
+        status: Some(DocumentStatus::Processing),
+        attempts: Some(job.attempts),
+        pages_done: Some(0),
+        ..Default::default()
+    };
+    if let Err(e) = ctx.store.update_document(&job.user_id, &job.document_id, &processing).await {
+        tracing::warn!(error = %e, "marking document processing");
+    }
+    ctx.events.publish(&job.document_id);
+    tracing::info!(worker, "OCR started");
+
+    let lease_lost = Arc::new(AtomicBool::new(false));
+    let renewer = spawn_renewer(ctx, worker, &job, Arc::clone(&lease_lost));
+    let attempt = attempt_ocr(ctx, &job, &doc.blob_key);
+    tokio::pin!(attempt);
+    let outcome = tokio::select! {
+        outcome = &mut attempt => Some(outcome),
+        _ = grace_expired(&mut shutdown, ctx.settings.shutdown_grace) => None,
+    };
+    renewer.abort();
+
+    let Some(outcome) = outcome else {
+        // Shutting down and the job did not finish in time: give it back, uncounted.
+        tracing::info!("releasing job at shutdown");
+        ctx.metrics.jobs_finished.with_label_values(&["released"]).inc();
+        if ctx.store.release_job(&job.id, worker, now()).await.is_ok() {
+            let back = DocumentUpdate::status(DocumentStatus::Queued);
+            let _ = ctx.store.update_document(&job.user_id, &job.document_id, &back).await;
+            ctx.events.publish(&job.document_id);
+        }
+        return;
+    };
+    if lease_lost.load(Ordering::SeqCst) {
+        tracing::warn!("lease lost while running; another worker owns the job now, dropping this result");
+        ctx.metrics.jobs_finished.with_label_values(&["lease_lost"]).inc();
+        return;
+    }
+    match outcome {
+        Outcome::Done(result, elapsed) => complete(ctx, worker, &job, result, elapsed).await,
+        Outcome::Permanent(reason) => retry_or_fail(ctx, worker, &job, &reason, false).await,
+        Outcome::Retryable(reason) => retry_or_fail(ctx, worker, &job, &reason, true).await,
+    }
+}
+
+/// Resolves `grace` after shutdown is requested; never when it is not.
+async fn grace_expired(shutdown: &mut watch::Receiver<bool>, grace: Duration) {
+    while !*shutdown.borrow() {
+        if shutdown.changed().await.is_err() {
+            // The pool is gone without a shutdown call: keep working.
+            std::future::pending::<()>().await;
+        }
+    }
+    tokio::time::sleep(grace).await;
+}
+
+fn spawn_renewer(ctx: &JobContext, worker: &str, job: &Job, lost: Arc<AtomicBool>) -> JoinHandle<()> {
+    let store = Arc::clone(&ctx.store);
+    let lease = ctx.settings.lease;
+    let (job_id, worker) = (job.id.clone(), worker.to_owned());
+    tokio::spawn(async move {
+        let every = (lease / 3).max(Duration::from_millis(200));
+        loop {
+            tokio::time::sleep(every).await;
+            match store.renew_lease(&job_id, &worker, lease, now()).await {
+                Ok(_) => {}
+                Err(StorageError::LeaseLost { .. }) => {
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Err(e) => tracing::warn!(job = %job_id, error = %e, "renewing lease failed; will retry"),
+            }
+        }
+    })
+}
+
+async fn attempt_ocr(ctx: &JobContext, job: &Job, blob_key: &str) -> Outcome {
+    let key = match BlobKey::parse(blob_key) {
+        Ok(k) => k,
+        Err(e) => return Outcome::Permanent(format!("stored file key is invalid: {e}")),
+    };
+    let bytes = match ctx.blobs.get(&key).await {
+        Ok(b) => b,
+        Err(StorageError::NotFound { .. }) => return Outcome::Permanent("the uploaded file is missing".into()),
+        Err(e) => return Outcome::Retryable(format!("reading the uploaded file: {e}")),
+    };
+    // Page progress goes from the blocking OCR thread to an async task that writes it to the store.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32)>();
+    let store = Arc::clone(&ctx.store);
+    let (user_id, doc_id) = (job.user_id.clone(), job.document_id.clone());
+    let events_doc = doc_id.clone();
+    let progress_writer = {
+        let store = Arc::clone(&store);
+        async move {
+            let mut written = Vec::new();
+            while let Some((done, total)) = rx.recv().await {
+                if store.update_document(&user_id, &doc_id, &DocumentUpdate::progress(done, total)).await.is_ok() {
+                    written.push(done);
+                }
+            }
+            written
+        }
+    };
+    let recognizer = Arc::clone(&ctx.recognizer);
+    let started = Instant::now();
+    let ocr = tokio::task::spawn_blocking(move || {
+        let mut progress = |done: u32, total: u32| {
+            let _ = tx.send((done, total));
+        };
+        recognize_document(&bytes, recognizer.as_ref(), &mut progress)
+    });
+    let events = &ctx.events;
+    let (result, _) = tokio::join!(ocr, async {
+        let written = progress_writer.await;
+        if !written.is_empty() {
+            events.publish(&events_doc);
+        }
+    });
+    let elapsed = started.elapsed();
+    ctx.metrics.job_duration.observe(elapsed.as_secs_f64());
+    match result {
+        Ok(Ok(doc)) => Outcome::Done(doc, elapsed),
+        Ok(Err(e)) if is_permanent(&e) => Outcome::Permanent(e.to_string()),
+        Ok(Err(e)) => Outcome::Retryable(e.to_string()),
+        Err(e) => Outcome::Retryable(format!("OCR task failed: {e}")),
+    }
+}
+
+async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_core::Document, elapsed: Duration) {
+    // Prove the lease is still ours right before writing, so a job reclaimed after a stall is not written twice.
+    if let Err(e) = ctx.store.renew_lease(&job.id, worker, ctx.settings.lease, now()).await {
+        tracing::warn!(error = %e, "lease check before writing the result failed; dropping the result");
+        return;
+    }
+    let json = match serde_json::to_value(&result) {
+        Ok(v) => v,
+        Err(e) => {
+            retry_or_fail(ctx, worker, job, &format!("serialising the result: {e}"), false).await;
+            return;
+        }
+    };
+    let pages = result.pages.len() as u32;
+    let mut update = DocumentUpdate::completed(
+        result.text.clone(),
+        f64::from(result.confidence),
+        json,
+        elapsed.as_millis() as u64,
+    );
+    update.pages_done = Some(pages);
+    update.pages_total = Some(pages);
+    let doc = match ctx.store.update_document(&job.user_id, &job.document_id, &update).await {
+        Ok(d) => d,
+        Err(StorageError::NotFound { .. }) => {
+            finish_job(ctx, worker, job).await;
+            return;
+        }
+        Err(e) => {
+            retry_or_fail(ctx, worker, job, &format!("saving the result: {e}"), true).await;
+            return;
+        }
+    };
+    if let Some(chat_id) = &doc.chat_id {
+        let text = if result.text.trim().is_empty() { "(no text found)" } else { result.text.as_str() };
+        let mut message = Message::new(chat_id, &job.user_id, Role::System, text, Some(&doc.id));
+        // One OCR message per job, even if this step runs twice.
+        message.id = job.id.clone();
+        match ctx.store.add_message(&message).await {
+            Ok(()) | Err(StorageError::Conflict(_)) | Err(StorageError::NotFound { .. }) => {}
+            Err(e) => tracing::warn!(error = %e, "adding the OCR message to the chat failed"),
+        }
+    }
+    finish_job(ctx, worker, job).await;
+    ctx.metrics.jobs_finished.with_label_values(&["completed"]).inc();
+    ctx.events.publish(&job.document_id);
+    tracing::info!(ms = elapsed.as_millis() as u64, pages, "OCR completed");
+}
+
+async fn finish_job(ctx: &JobContext, worker: &str, job: &Job) {
+    match ctx.store.complete_job(&job.id, worker, now()).await {
+        Ok(_) => {}
+        Err(e) => tracing::warn!(job = %job.id, error = %e, "marking job done failed"),
+    }
+}
+
+async fn retry_or_fail(ctx: &JobContext, worker: &str, job: &Job, reason: &str, retryable: bool) {
+    let delay = retryable.then(|| ctx.settings.retry_delay * job.attempts.max(1));
+    tracing::warn!(reason, retryable, "OCR attempt failed");
+    match ctx.store.fail_job(&job.id, worker, reason, delay, now()).await {
+        Ok(j) if j.state == JobState::Failed => mark_document_failed(ctx, job, reason).await,
+        Ok(_) => {
+            ctx.metrics.jobs_finished.with_label_values(&["retried"]).inc();
+            let update = DocumentUpdate {
+                status: Some(DocumentStatus::Queued),
+                error: Some(Some(reason.to_owned())),
+                ..Default::default()
+            };
+            let _ = ctx.store.update_document(&job.user_id, &job.document_id, &update).await;
+            ctx.events.publish(&job.document_id);
+        }
+        Err(e) => tracing::warn!(error = %e, "recording the failure failed"),
+    }
+}

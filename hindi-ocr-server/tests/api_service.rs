@@ -1,0 +1,567 @@
+//! The HTTP API in memory: the real router, embedded store, local blobs and worker pool, with a fake
+//! recognizer (`FixedRecognizer`) so each test runs in milliseconds. `tests/e2e_service.rs` runs the same
+//! kind of checks against a real `hindi-ocr serve` process with the real model.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use hindi_ocr_core::{LineRecognizer, LineResult};
+use hindi_ocr_server::http::{HttpSettings, app};
+use hindi_ocr_server::jobs::WorkerPool;
+use hindi_ocr_server::testing::{FixedRecognizer, test_state};
+use image::GrayImage;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const TEXT: &str = "नमस्ते दुनिया";
+
+struct Api {
+    app: Router,
+    dir: tempfile::TempDir,
+    pool: Option<WorkerPool>,
+    state: hindi_ocr_server::http::AppState,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl Api {
+    async fn with(recognizer: Arc<dyn LineRecognizer>, workers: usize, settings: HttpSettings) -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, pool) = test_state(dir.path(), recognizer, workers, settings).await.unwrap();
+        Api { app: app(state.clone()), dir, pool: Some(pool), state }
+    }
+
+    async fn new() -> Api {
+        Self::with(Arc::new(FixedRecognizer::new(TEXT)), 2, HttpSettings::default()).await
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        Reply { status, headers, body }
+    }
+
+    async fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
+    async fn upload(&self, uri: &str, token: &str, file: &[u8], chat_id: Option<&str>) -> Reply {
+        let (content_type, body) = multipart(file, chat_id);
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn signup(&self, email: &str) -> String {
+        let r = self.call("POST", "/api/auth/signup", None, Some(json!({"email": email, "password": "secret-pass-1"}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&r.body));
+        r.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn wait_final(&self, token: &str, id: &str) -> Value {
+        for _ in 0..200 {
+            let d = self.call("GET", &format!("/api/documents/{id}"), Some(token), None).await.json();
+            if d["status"] == "completed" || d["status"] == "failed" {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("document {id} did not finish");
+    }
+
+    fn blob_count(&self) -> usize {
+        fn walk(p: &std::path::Path) -> usize {
+            std::fs::read_dir(p)
+                .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+                .unwrap_or(0)
+        }
+        walk(&self.dir.path().join("blobs"))
+    }
+
+    async fn stop(mut self) {
+        if let Some(p) = self.pool.take() {
+            p.shutdown().await;
+        }
+    }
+}
+
+fn multipart(file: &[u8], chat_id: Option<&str>) -> (String, Vec<u8>) {
+    let boundary = "XhindiOcrBoundaryX";
+    let mut body = Vec::new();
+    if let Some(c) = chat_id {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"chatId\"\r\n\r\n{c}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../scan 1.png\"\r\nContent-Type: image/png\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small page: white, with one row of dark "glyphs" like a printed line.
+fn page_png() -> Vec<u8> {
+    let mut img = GrayImage::from_pixel(400, 120, image::Luma([255]));
+    for g in 0..20u32 {
+        for y in 45..75u32 {
+            for x in (20 + g * 18)..(20 + g * 18 + 12) {
+                img.put_pixel(x, y, image::Luma([20]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn signup_login_me_logout() {
+    let api = Api::new().await;
+    let r = api.call("POST", "/api/auth/signup", None, Some(json!({"email": " Asha@Example.COM ", "password": "secret-pass-1"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let body = r.json();
+    assert_eq!(body["user"]["email"], "asha@example.com");
+    assert!(body["user"].get("passwordHash").is_none());
+    let cookies: Vec<_> = r.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("hindi_ocr_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+
+    // Duplicate (after normalisation), bad email, short password.
+    let dup = api.call("POST", "/api/auth/signup", None, Some(json!({"email": "asha@example.com", "password": "another-pass"}))).await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    let bad = api.call("POST", "/api/auth/signup", None, Some(json!({"email": "nope", "password": "secret-pass-1"}))).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let short = api.call("POST", "/api/auth/signup", None, Some(json!({"email": "b@example.com", "password": "short"}))).await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    let junk = api
+        .send(Request::post("/api/auth/signup").header(header::CONTENT_TYPE, "application/json").body(Body::from("{oops")).unwrap())
+        .await;
+    assert_eq!(junk.status, StatusCode::BAD_REQUEST);
+    assert_eq!(junk.json()["error"]["code"], "bad_request");
+
+    // Wrong password and unknown account look the same.
+    let wrong = api.call("POST", "/api/auth/login", None, Some(json!({"email": "asha@example.com", "password": "wrong-pass"}))).await;
+    let unknown = api.call("POST", "/api/auth/login", None, Some(json!({"email": "who@example.com", "password": "wrong-pass"}))).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body, unknown.body);
+
+    let ok = api.call("POST", "/api/auth/login", None, Some(json!({"email": "ASHA@example.com", "password": "secret-pass-1"}))).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let token = ok.json()["token"].as_str().unwrap().to_owned();
+    let me = api.call("GET", "/api/auth/me", Some(&token), None).await;
+    assert_eq!(me.json()["user"]["email"], "asha@example.com");
+    assert_eq!(api.call("GET", "/api/auth/me", None, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("GET", "/api/auth/me", Some("forged.token.value"), None).await.status, StatusCode::UNAUTHORIZED);
+
+    // Cookie session: reads work; writes need the CSRF header matching the CSRF cookie.
+    let cookie_header: String = ok
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let csrf = cookie_header.split("; ").find_map(|c| c.strip_prefix("hindi_ocr_csrf=")).unwrap().to_owned();
+    let me = api.send(Request::get("/api/auth/me").header(header::COOKIE, &cookie_header).body(Body::empty()).unwrap()).await;
+    assert_eq!(me.status, StatusCode::OK);
+    let no_csrf = api.send(Request::post("/api/chats").header(header::COOKIE, &cookie_header).body(Body::empty()).unwrap()).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let with_csrf = api
+        .send(Request::post("/api/chats").header(header::COOKIE, &cookie_header).header("X-CSRF-Token", &csrf).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(with_csrf.status, StatusCode::CREATED);
+    let out = api
+        .send(Request::post("/api/auth/logout").header(header::COOKIE, &cookie_header).header("X-CSRF-Token", &csrf).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(out.headers.get_all(header::SET_COOKIE).iter().any(|v| v.to_str().unwrap().starts_with("hindi_ocr_session=;")));
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_account() {
+    let api = Api::new().await;
+    api.signup("rate@example.com").await;
+    for _ in 0..5 {
+        let r = api.call("POST", "/api/auth/login", None, Some(json!({"email": "rate@example.com", "password": "wrong-pass"}))).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = api.call("POST", "/api/auth/login", None, Some(json!({"email": "rate@example.com", "password": "secret-pass-1"}))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.get(header::RETRY_AFTER).is_some());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn chats_crud_and_messages() {
+    let api = Api::new().await;
+    let t = api.signup("chat@example.com").await;
+    let a = api.call("POST", "/api/chats", Some(&t), Some(json!({"title": "First"}))).await.json();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let b = api.call("POST", "/api/chats", Some(&t), Some(json!({"title": "Second"}))).await.json();
+    let list = api.call("GET", "/api/chats", Some(&t), None).await.json();
+    let titles: Vec<_> = list["chats"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(titles, ["Second", "First"], "newest first");
+    let page = api.call("GET", "/api/chats?limit=1&offset=1", Some(&t), None).await.json();
+    assert_eq!(page["chats"][0]["title"], "First");
+
+    let id = a["id"].as_str().unwrap();
+    let renamed = api.call("PATCH", &format!("/api/chats/{id}"), Some(&t), Some(json!({"title": "Renamed"}))).await;
+    assert_eq!(renamed.json()["title"], "Renamed");
+    assert_eq!(api.call("PATCH", &format!("/api/chats/{id}"), Some(&t), Some(json!({"title": "  "}))).await.status, StatusCode::BAD_REQUEST);
+    let m = api.call("POST", &format!("/api/chats/{id}/messages"), Some(&t), Some(json!({"content": "hello"}))).await;
+    assert_eq!(m.status, StatusCode::CREATED);
+    let msgs = api.call("GET", &format!("/api/chats/{id}/messages"), Some(&t), None).await.json();
+    assert_eq!(msgs["messages"][0]["content"], "hello");
+    assert_eq!(msgs["messages"][0]["role"], "user");
+
+    // Delete removes the chat with its documents and their files.
+    let up = api.upload("/api/documents", &t, &page_png(), Some(id)).await;
+    assert_eq!(up.status, StatusCode::CREATED);
+    let doc_id = up.json()["id"].as_str().unwrap().to_owned();
+    api.wait_final(&t, &doc_id).await;
+    assert_eq!(api.blob_count(), 1);
+    assert_eq!(api.call("DELETE", &format!("/api/chats/{id}"), Some(&t), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(api.call("GET", &format!("/api/chats/{id}"), Some(&t), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.call("GET", &format!("/api/documents/{doc_id}"), Some(&t), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.blob_count(), 0);
+    assert_eq!(api.call("GET", &format!("/api/chats/{}", b["id"].as_str().unwrap()), Some(&t), None).await.status, StatusCode::OK);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn upload_runs_ocr_and_posts_the_text_to_the_chat() {
+    let api = Api::new().await;
+    let t = api.signup("doc@example.com").await;
+    let chat = api.call("POST", "/api/chats", Some(&t), Some(json!({"title": "Scans"}))).await.json();
+    let chat_id = chat["id"].as_str().unwrap();
+    let png = page_png();
+    let up = api.upload("/api/documents", &t, &png, Some(chat_id)).await;
+    assert_eq!(up.status, StatusCode::CREATED);
+    let doc = up.json();
+    assert_eq!(doc["status"], "queued");
+    assert_eq!(doc["fileName"], "scan 1.png", "path parts of the client's name are dropped");
+    assert_eq!(doc["contentType"], "image/png");
+    let id = doc["documentId"].as_str().unwrap().to_owned();
+    let done = api.wait_final(&t, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done["ocrText"].as_str().unwrap().contains(TEXT));
+    assert!(done["ocrConfidence"].as_f64().unwrap() > 0.5);
+    assert_eq!(done["attempts"], 1);
+
+    let msgs = api.call("GET", &format!("/api/chats/{chat_id}/messages"), Some(&t), None).await.json();
+    let system: Vec<_> = msgs["messages"].as_array().unwrap().iter().filter(|m| m["role"] == "system").collect();
+    assert_eq!(system.len(), 1);
+    assert_eq!(system[0]["documentId"], id.as_str());
+    assert!(system[0]["content"].as_str().unwrap().contains(TEXT));
+
+    let file = api.call("GET", &format!("/api/documents/{id}/file"), Some(&t), None).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body, png);
+    assert_eq!(file.headers[header::CONTENT_TYPE], "image/png");
+
+    let text = api.call("GET", &format!("/api/documents/{id}/ocr?format=text"), Some(&t), None).await;
+    assert!(String::from_utf8(text.body).unwrap().contains(TEXT));
+    let json = api.call("GET", &format!("/api/documents/{id}/ocr?format=json&download=1"), Some(&t), None).await;
+    assert!(json.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(!json.json()["pages"].as_array().unwrap().is_empty());
+    assert_eq!(api.call("GET", &format!("/api/documents/{id}/ocr?format=doc"), Some(&t), None).await.status, StatusCode::BAD_REQUEST);
+
+    let list = api.call("GET", &format!("/api/documents?chatId={chat_id}"), Some(&t), None).await.json();
+    assert_eq!(list["documents"].as_array().unwrap().len(), 1);
+
+    // Run again, then delete.
+    let again = api.call("POST", &format!("/api/documents/{id}/ocr"), Some(&t), None).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    let done = api.wait_final(&t, &id).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(api.call("DELETE", &format!("/api/documents/{id}"), Some(&t), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(api.blob_count(), 0);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_store_nothing() {
+    let settings = HttpSettings { max_upload_bytes: 20_000, ..HttpSettings::default() };
+    let api = Api::with(Arc::new(FixedRecognizer::new(TEXT)), 1, settings).await;
+    let t = api.signup("bad@example.com").await;
+    let png = page_png();
+    let cases: Vec<(&str, Vec<u8>, StatusCode)> = vec![
+        ("empty", Vec::new(), StatusCode::BAD_REQUEST),
+        ("text", b"just some text, not an image".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("truncated png", png[..png.len() / 2].to_vec(), StatusCode::BAD_REQUEST),
+        ("corrupt png", { let mut p = png.clone(); for b in &mut p[40..] { *b = 0x5a; } p }, StatusCode::BAD_REQUEST),
+        ("oversized", { let mut p = png.clone(); p.resize(30_000, 0); p }, StatusCode::PAYLOAD_TOO_LARGE),
+    ];
+    for route in ["/api/documents", "/api/documents/ocr", "/api/ocr/extract"] {
+        for (name, bytes, want) in &cases {
+            let r = api.upload(route, &t, bytes, None).await;
+            assert_eq!(r.status, *want, "{route} {name}: {}", String::from_utf8_lossy(&r.body));
+            assert!(r.json()["error"]["message"].as_str().is_some());
+        }
+    }
+    // A file larger than the limit that is not even multipart-framed correctly still gets 413, not 500.
+    let big = vec![b'x'; 200_000];
+    let r = api
+        .send(
+            Request::post("/api/documents")
+                .header(header::AUTHORIZATION, format!("Bearer {t}"))
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=zzz")
+                .body(Body::from(big))
+                .unwrap(),
+        )
+        .await;
+    assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE || r.status == StatusCode::BAD_REQUEST, "{}", r.status);
+    let list = api.call("GET", "/api/documents", Some(&t), None).await.json();
+    assert!(list["documents"].as_array().unwrap().is_empty());
+    assert_eq!(api.blob_count(), 0);
+    // Missing file field.
+    let (ct, body) = (String::from("multipart/form-data; boundary=b"), b"--b\r\nContent-Disposition: form-data; name=\"chatId\"\r\n\r\nx\r\n--b--\r\n".to_vec());
+    let r = api
+        .send(Request::post("/api/documents").header(header::AUTHORIZATION, format!("Bearer {t}")).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn upload_and_wait_answers_200_or_202() {
+    let api = Api::new().await;
+    let t = api.signup("wait@example.com").await;
+    let r = api.upload("/api/documents/ocr?wait=10", &t, &page_png(), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    let body = r.json();
+    assert!(body["text"].as_str().unwrap().contains(TEXT));
+    assert!(body["confidence"].as_f64().unwrap() > 0.0);
+    assert!(body["processingTime"].is_u64());
+    assert!(body["documentId"].is_string());
+    api.stop().await;
+
+    // No workers: the job stays queued, so the answer is 202 at once.
+    let api = Api::with(Arc::new(FixedRecognizer::new(TEXT)), 0, HttpSettings::default()).await;
+    let t = api.signup("wait2@example.com").await;
+    let r = api.upload("/api/documents/ocr?wait=0", &t, &page_png(), None).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(r.json()["status"], "queued");
+    assert_eq!(api.upload("/api/documents/ocr?wait=-1", &t, &page_png(), None).await.status, StatusCode::BAD_REQUEST);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn events_stream_status_changes_until_completed() {
+    let slow = FixedRecognizer { delay: Duration::from_millis(300), ..FixedRecognizer::new(TEXT) };
+    let api = Api::with(Arc::new(slow), 1, HttpSettings::default()).await;
+    let t = api.signup("sse@example.com").await;
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    let r = api.call("GET", &format!("/api/documents/{id}/events"), Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    let text = String::from_utf8(r.body).unwrap();
+    let statuses: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str::<Value>(d).unwrap()["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses.last().map(String::as_str), Some("completed"), "{text}");
+    assert!(statuses.iter().any(|s| s == "processing" || s == "queued"), "{statuses:?}");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn other_users_get_404_and_anonymous_401_everywhere() {
+    let api = Api::new().await;
+    let owner = api.signup("owner@example.com").await;
+    let other = api.signup("other@example.com").await;
+    let chat = api.call("POST", "/api/chats", Some(&owner), Some(json!({"title": "Mine"}))).await.json()["id"].as_str().unwrap().to_owned();
+    let doc = api.upload("/api/documents", &owner, &page_png(), Some(&chat)).await.json()["id"].as_str().unwrap().to_owned();
+    api.wait_final(&owner, &doc).await;
+
+    let routes: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", format!("/api/chats/{chat}"), None),
+        ("PATCH", format!("/api/chats/{chat}"), Some(json!({"title": "x"}))),
+        ("GET", format!("/api/chats/{chat}/messages"), None),
+        ("POST", format!("/api/chats/{chat}/messages"), Some(json!({"content": "x"}))),
+        ("GET", format!("/api/documents?chatId={chat}"), None),
+        ("GET", format!("/api/documents/{doc}"), None),
+        ("GET", format!("/api/documents/{doc}/file"), None),
+        ("GET", format!("/api/documents/{doc}/ocr?format=text"), None),
+        ("POST", format!("/api/documents/{doc}/ocr"), None),
+        ("GET", format!("/api/documents/{doc}/events"), None),
+        ("DELETE", format!("/api/documents/{doc}"), None),
+        ("DELETE", format!("/api/chats/{chat}"), None),
+    ];
+    for (method, uri, body) in &routes {
+        let r = api.call(method, uri, Some(&other), body.clone()).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {uri} as another user");
+        let r = api.call(method, uri, None, body.clone()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {uri} anonymous");
+    }
+    // Uploading into someone else's chat.
+    assert_eq!(api.upload("/api/documents", &other, &page_png(), Some(&chat)).await.status, StatusCode::NOT_FOUND);
+    for (method, uri) in [("GET", "/api/chats"), ("POST", "/api/chats"), ("GET", "/api/documents"), ("GET", "/api/auth/me"), ("POST", "/api/auth/logout")] {
+        assert_eq!(api.call(method, uri, None, None).await.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+    }
+    for uri in ["/api/documents", "/api/documents/ocr", "/api/ocr/extract"] {
+        let (ct, body) = multipart(&page_png(), None);
+        let r = api.send(Request::post(uri).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri}");
+    }
+    // The owner still has everything.
+    assert_eq!(api.call("GET", &format!("/api/documents/{doc}"), Some(&owner), None).await.status, StatusCode::OK);
+    assert_eq!(api.call("GET", &format!("/api/chats/{chat}"), Some(&owner), None).await.status, StatusCode::OK);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn stateless_extract_keeps_the_python_contract() {
+    let api = Api::new().await;
+    let t = api.signup("extract@example.com").await;
+    let r = api.upload("/api/ocr/extract", &t, &page_png(), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
+    assert!(body["text"].as_str().unwrap().contains(TEXT));
+    assert!(body["confidence"].is_number());
+    assert!(body["processing_time"].as_f64().unwrap() >= 0.0);
+    let list = api.call("GET", "/api/documents", Some(&t), None).await.json();
+    assert!(list["documents"].as_array().unwrap().is_empty(), "extract stores nothing");
+    assert_eq!(api.blob_count(), 0);
+    api.stop().await;
+}
+
+/// Fails the first `fail` calls, then reads like `FixedRecognizer`.
+struct Flaky {
+    fail: usize,
+    calls: AtomicUsize,
+}
+
+impl LineRecognizer for Flaky {
+    fn recognize_gray_lines(&self, lines: &[GrayImage]) -> hindi_ocr_core::Result<Vec<LineResult>> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) < self.fail {
+            return Err(hindi_ocr_core::Error::Io { path: "model".into(), source: std::io::Error::other("simulated runtime failure") });
+        }
+        FixedRecognizer::new(TEXT).recognize_gray_lines(lines)
+    }
+}
+
+#[tokio::test]
+async fn failed_attempts_are_retried_then_marked_failed() {
+    let api = Api::with(Arc::new(Flaky { fail: 1, calls: AtomicUsize::new(0) }), 1, HttpSettings::default()).await;
+    let t = api.signup("retry@example.com").await;
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    let done = api.wait_final(&t, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["attempts"], 2);
+    api.stop().await;
+
+    let api = Api::with(Arc::new(Flaky { fail: usize::MAX, calls: AtomicUsize::new(0) }), 1, HttpSettings::default()).await;
+    let t = api.signup("fail@example.com").await;
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    let done = api.wait_final(&t, &id).await;
+    assert_eq!(done["status"], "failed");
+    assert!(done["error"].as_str().unwrap().contains("simulated runtime failure"), "{done}");
+    assert_eq!(done["attempts"], 3);
+    let r = api.upload("/api/documents/ocr?wait=10", &t, &page_png(), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["status"], "failed");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_releases_a_job_that_does_not_finish_in_the_grace_period() {
+    let slow = FixedRecognizer { delay: Duration::from_secs(6), ..FixedRecognizer::new(TEXT) };
+    let mut api = Api::with(Arc::new(slow), 1, HttpSettings::default()).await;
+    let t = api.signup("stop@example.com").await;
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    for _ in 0..100 {
+        if api.call("GET", &format!("/api/documents/{id}"), Some(&t), None).await.json()["status"] == "processing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    api.pool.take().unwrap().shutdown().await; // grace is 2 s in test_state
+    let doc = api.call("GET", &format!("/api/documents/{id}"), Some(&t), None).await.json();
+    assert_eq!(doc["status"], "queued", "{doc}");
+    let counts = api.state.jobs.store.count_jobs().await.unwrap();
+    assert_eq!((counts.queued, counts.running), (1, 0));
+}
+
+#[tokio::test]
+async fn operations_routes() {
+    let api = Api::new().await;
+    assert_eq!(api.call("GET", "/health", None, None).await.status, StatusCode::OK);
+    let ready = api.call("GET", "/ready", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json()["status"], "ok");
+    let t = api.signup("ops@example.com").await;
+    api.call("GET", "/api/chats", Some(&t), None).await;
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    api.wait_final(&t, &id).await;
+    let m = String::from_utf8(api.call("GET", "/metrics", None, None).await.body).unwrap();
+    assert!(m.contains(r#"hindi_ocr_http_requests_total{method="GET",route="/api/chats",status="200"} 1"#), "{m}");
+    assert!(m.contains("hindi_ocr_http_request_duration_seconds_bucket"));
+    assert!(m.contains(r#"hindi_ocr_jobs{state="done"} 1"#), "{m}");
+    assert!(m.contains("hindi_ocr_queue_depth 0"));
+    assert!(m.contains("hindi_ocr_lines_recognized_total"));
+    let r = api.call("GET", "/api/nothing-here", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    assert!(r.headers.get("x-request-id").is_some(), "every response has a request id");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route_and_matches_docs() {
+    let api = Api::new().await;
+    let spec = api.call("GET", "/api/openapi.json", None, None).await.json();
+    let paths = spec["paths"].as_object().unwrap();
+    for p in [
+        "/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/auth/me", "/api/chats", "/api/chats/{id}",
+        "/api/chats/{id}/messages", "/api/documents", "/api/documents/{id}", "/api/documents/{id}/file",
+        "/api/documents/ocr", "/api/documents/{id}/ocr", "/api/documents/{id}/events", "/api/ocr/extract", "/health",
+        "/ready", "/metrics",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from the OpenAPI description");
+    }
+    // docs/openapi.json is this description; HINDI_OCR_WRITE_OPENAPI=1 regenerates it.
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    let pretty = serde_json::to_string_pretty(&spec).unwrap() + "\n";
+    if std::env::var_os("HINDI_OCR_WRITE_OPENAPI").is_some() {
+        std::fs::write(&file, &pretty).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(on_disk == pretty, "docs/openapi.json is stale: run HINDI_OCR_WRITE_OPENAPI=1 cargo test -p hindi-ocr-server --test api_service openapi");
+    api.stop().await;
+}
