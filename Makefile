@@ -30,7 +30,7 @@ run: build
 
 # The storage/service tests need FerretDB and moto: their URLs come from .tools/run/services.env (written by
 # `make services`); HINDI_OCR_REQUIRE_SERVICES=1 makes those tests fail, not skip, when the URLs are missing.
-test-rust: setup
+test-rust: setup doc-tools
 	set -a; if [ -f .tools/run/services.env ]; then source .tools/run/services.env; fi; set +a; \
 	HINDI_OCR_REQUIRE_SERVICES=1 $(CARGO) test --workspace --exclude hindi-ocr-py
 
@@ -74,6 +74,13 @@ chromium:
 
 test-browser: build chromium $(BROWSER_DIR)/node_modules/.ready
 	cd $(BROWSER_DIR) && HINDI_OCR_BIN=$(CURDIR)/target/release/hindi-ocr CHROMIUM=$$(command -v chromium) npm test
+
+# Documents part (docs/DOCUMENTS.md): the export tests check the searchable PDF with `pdftotext` (poppler-utils)
+# and hOCR/ALTO with `xmllint` (libxml2-utils).
+.PHONY: doc-tools
+doc-tools:
+	@command -v pdftotext >/dev/null && command -v xmllint >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends poppler-utils libxml2-utils; }
 
 bench: setup
 	$(CARGO) bench --bench engine
