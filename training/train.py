@@ -1,6 +1,6 @@
 """Train the line recogniser on synthetic lines rendered on the fly.
 
-One process renders nothing itself: DataLoader workers render lines (render.py) while the GPU (or CPU) trains.
+DataLoader workers render lines (render.py) while the main process trains on the GPU (or CPU).
 When the workers cannot keep up, recent batches are reused with fresh GPU-side augmentation (noise, contrast,
 small shifts) rather than letting the accelerator idle. The learning-rate schedule runs on wall-clock time, so a
 run of `--minutes` ends exactly on its budget with the schedule completed. Checkpoints (fp16 weights, split in
