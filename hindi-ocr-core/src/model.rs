@@ -368,30 +368,33 @@ fn build(texts: Texts, encoder: Onnx, decoder: (Onnx, Option<Onnx>), runtime: &R
     let first_name = first.name(if merged { files::DECODER_MERGED } else { files::DECODER });
     let first_session = session(&first, if merged { files::DECODER_MERGED } else { files::DECODER })?;
     let first_io = decoder_io(&first_session, &first_name)?;
-    let shape = decoder_shape(&first_session, &first_io, &first_name, &config)?;
-    let decoder = match with_past {
+    let (decoder, shape) = match with_past {
         None => {
+            let shape = decoder_shape(&first_session, &first_io, &first_name, &config)?;
             if !first_io.has_use_cache_branch {
                 return Err(Error::ModelFormat {
                     file: first_name,
                     reason: "merged decoder has no `use_cache_branch` input".into(),
                 });
             }
-            DecoderSessions::Merged { session: Mutex::new(first_session), io: first_io }
+            (DecoderSessions::Merged { session: Mutex::new(first_session), io: first_io }, shape)
         }
         Some(wp) => {
             let wp_name = wp.name(files::DECODER_WITH_PAST);
             let wp_session = session(&wp, files::DECODER_WITH_PAST)?;
             let wp_io = decoder_io(&wp_session, &wp_name)?;
-            if wp_io.past_inputs.is_empty() {
-                return Err(Error::ModelFormat { file: wp_name, reason: "no `past_key_values.*` inputs".into() });
+            // The with-past graph declares the cache layout; the first-step graph takes no past at all.
+            let shape = decoder_shape(&wp_session, &wp_io, &wp_name, &config)?;
+            if !first_io.past_inputs.is_empty() {
+                return Err(Error::ModelFormat { file: first_name, reason: "first-step decoder takes past inputs".into() });
             }
-            DecoderSessions::Split {
+            let split = DecoderSessions::Split {
                 first: Mutex::new(first_session),
                 first_io,
                 with_past: Mutex::new(wp_session),
                 with_past_io: wp_io,
-            }
+            };
+            (split, shape)
         }
     };
 

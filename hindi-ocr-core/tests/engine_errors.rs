@@ -29,16 +29,25 @@ fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
-/// A valid PNG signature and IHDR for a `w` x `h` 8-bit grayscale image, and no pixel data at all.
-fn png_header_only(w: u32, h: u32) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 0, 0, 0, 0]); // bit depth 8, grayscale, deflate, no filter, no interlace
-    out.extend_from_slice(&13u32.to_be_bytes());
+fn push_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    let mut chunk = kind.to_vec();
+    chunk.extend_from_slice(data);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     out.extend_from_slice(&chunk);
     out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+}
+
+/// A well-formed PNG that claims `w` x `h` 8-bit grayscale pixels but carries only a few bytes of (empty)
+/// compressed data: what a decompression bomb's header looks like.
+fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // bit depth 8, grayscale, deflate, no filter, no interlace
+    push_chunk(&mut out, b"IHDR", &ihdr);
+    push_chunk(&mut out, b"IDAT", b"\x78\x9c\x03\x00\x00\x00\x00\x01"); // an empty zlib stream
+    push_chunk(&mut out, b"IEND", b"");
     out
 }
 
