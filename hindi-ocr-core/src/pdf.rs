@@ -88,7 +88,8 @@ impl PdfPages {
             return Err(Error::ImageTooLarge { what: "width", actual: w.max(h) as u64, limit: u16::MAX as u64 });
         }
         let (pw, ph) = page.render_dimensions();
-        let settings = PixmapSettings { x_scale: w as f32 / pw, y_scale: h as f32 / ph, bg_color: WHITE };
+        // hayro truncates `size * scale` to whole pixels: aim half a pixel past so f32 rounding cannot lose one.
+        let settings = PixmapSettings { x_scale: (w as f32 + 0.5) / pw, y_scale: (h as f32 + 0.5) / ph, bg_color: WHITE };
         // A fresh cache per page keeps memory flat over long documents.
         let cache = RenderCache::new();
         let pixmap = hayro::render(page, &cache, &InterpreterSettings::default(), &RenderSettings::default(), &settings);

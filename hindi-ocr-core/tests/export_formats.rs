@@ -7,17 +7,24 @@ use std::process::Command;
 
 use common::{Script, text_page};
 use hindi_ocr_core::export::{Format, to_alto, to_hocr, to_json, to_searchable_pdf, to_text};
+use hindi_ocr_core::layout::AnalysisOptions;
 use hindi_ocr_core::pipeline::{DocumentOptions, Layout, read_document};
 use hindi_ocr_core::{BBox, Document};
 use unicode_normalization::UnicodeNormalization;
 
 const LINES: [&str; 3] = ["नमस्ते दुनिया यह पहली पंक्ति है", "दूसरी पंक्ति में <कुछ> & चिह्न", "तीसरी पंक्ति।"];
 
+/// Page layout, each line read whole (one recogniser call per line, so the script's texts map to lines).
+fn whole_lines() -> DocumentOptions {
+    let analysis = AnalysisOptions { max_segment_aspect: 100.0, ..Default::default() };
+    DocumentOptions { layout: Layout::Page, analysis, ..Default::default() }
+}
+
 /// A drawn page read with a scripted recogniser that "reads" exactly LINES.
 fn document() -> (Document, Vec<u8>, DocumentOptions) {
     let page = text_page(1200, 330, &LINES, 50.0, 40.0, 40.0, 90.0);
     let bytes = common::png(&page);
-    let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+    let opts = whole_lines();
     let doc = read_document(&Script::new(&LINES), &bytes, &opts, &mut |_| {}).unwrap();
     assert_eq!(doc.pages[0].lines.len(), 3, "page analysis found the drawn lines");
     (doc, bytes, opts)
@@ -51,7 +58,7 @@ fn hocr_is_valid_and_carries_boxes_and_confidences() {
     let (doc, _, _) = document();
     let hocr = to_hocr(&doc);
     xmllint_ok(&hocr);
-    let xml = roxmltree::Document::parse(&hocr).unwrap();
+    let xml = roxmltree::Document::parse_with_options(&hocr, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() }).unwrap();
     let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
     let pages: Vec<_> = xml.descendants().filter(|n| class(n, "ocr_page")).collect();
     assert_eq!(pages.len(), 1);
@@ -168,7 +175,7 @@ fn searchable_pdf_of_a_skewed_page_keeps_words_in_order() {
         imageproc::geometric_transformations::Border::Constant(image::Luma([255])),
     );
     let bytes = common::png(&skewed);
-    let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+    let opts = whole_lines();
     let doc = read_document(&Script::new(&LINES), &bytes, &opts, &mut |_| {}).unwrap();
     assert!((doc.pages[0].skew - 2.0).abs() < 0.3);
     let pdf = to_searchable_pdf(&doc, &bytes, &opts).unwrap();
