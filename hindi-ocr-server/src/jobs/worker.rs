@@ -132,9 +132,13 @@ enum Outcome {
     Retryable(String),
 }
 
-async fn run_job(ctx: &JobContext, worker: &str, job: Job, mut shutdown: watch::Receiver<bool>) {
+async fn run_job(ctx: &JobContext, worker: &str, job: Job, shutdown: watch::Receiver<bool>) {
+    use tracing::Instrument;
     let span = tracing::info_span!("job", job = %job.id, document = %job.document_id, attempt = job.attempts);
-    let _enter = span.enter();
+    run_job_in_span(ctx, worker, job, shutdown).instrument(span).await
+}
+
+async fn run_job_in_span(ctx: &JobContext, worker: &str, job: Job, mut shutdown: watch::Receiver<bool>) {
     let doc = match ctx.store.get_document(&job.user_id, &job.document_id).await {
         Ok(d) => d,
         Err(StorageError::NotFound { .. }) => {
