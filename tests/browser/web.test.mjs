@@ -172,6 +172,35 @@ describe('web page', () => {
     }
   });
 
+  it('takes files by drag and drop, and says why a file is refused', async () => {
+    const files = [
+      { name: 'page_003.png', type: 'image/png', b64: readFileSync(path.join(DEV, 'pages', 'page_003.png')).toString('base64') },
+      { name: 'notes.txt', type: 'text/plain', b64: Buffer.from('not an image').toString('base64') },
+      // Named and typed as a PNG, but not one: the page lets it through, the server sniffs the bytes and refuses.
+      { name: 'broken.png', type: 'image/png', b64: Buffer.from('this is not a PNG at all').toString('base64') },
+    ];
+    const dataTransfer = await page.evaluateHandle((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: f.type }));
+      }
+      return dt;
+    }, files);
+    await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+    await page.waitForFunction(() => /notes\.txt: not an image or PDF/.test(document.getElementById('upload-message').textContent));
+    const item = (name) => page.locator('#document-list li', { has: page.locator('.document-name', { hasText: name }) });
+    await item('broken.png').locator('.badge', { hasText: 'Failed' }).waitFor();
+    assert.match(await item('broken.png').locator('.document-error').textContent(), /^Failed: \S/);
+    await page.waitForFunction(() => {
+      const li = [...document.querySelectorAll('#document-list li')]
+        .find((x) => x.querySelector('.document-name').textContent === 'page_003.png');
+      return li && li.dataset.status === 'completed';
+    }, null, { timeout: OCR_TIMEOUT_MS });
+    assert.equal(await item('notes.txt').count(), 0, 'a refused file is not uploaded');
+  });
+
   it('shows the image with line boxes and the text within 10% CER, highlights lines, copies', async () => {
     await page.getByRole('link', { name: 'Open page_001.png' }).click();
     await page.waitForSelector('#result-view:not([hidden]) .ocr-line');
