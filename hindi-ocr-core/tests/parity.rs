@@ -146,10 +146,27 @@ fn read_npy_f32(path: &Path) -> (Vec<usize>, Vec<f32>) {
     (shape, data)
 }
 
-/// Largest absolute difference, after checking the shapes agree.
-fn max_abs_diff(what: &str, got: &Array4<f32>, shape: &[usize], want: &[f32]) -> f32 {
+/// How far the engine's pixel values are from the reference: the largest difference, where it is
+/// (`[n, c, y, x]`) with both values, and how many values differ by more than [`PIXEL_TOLERANCE`].
+struct PixelDiff {
+    max: f32,
+    at: [usize; 4],
+    got: f32,
+    want: f32,
+    over: usize,
+}
+
+fn pixel_diff(what: &str, got: &Array4<f32>, shape: &[usize], want: &[f32]) -> PixelDiff {
     assert_eq!(got.shape(), shape, "{what}: pixel_values shape");
-    got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max)
+    let mut d = PixelDiff { max: 0.0, at: [0; 4], got: 0.0, want: 0.0, over: 0 };
+    for ((idx, &g), &w) in got.indexed_iter().zip(want) {
+        let diff = (g - w).abs();
+        d.over += usize::from(diff > PIXEL_TOLERANCE);
+        if diff > d.max {
+            (d.max, d.at, d.got, d.want) = (diff, [idx.0, idx.1, idx.2, idx.3], g, w);
+        }
+    }
+    d
 }
 
 fn check_pixel_values(name: &str) {
@@ -158,8 +175,18 @@ fn check_pixel_values(name: &str) {
     for (case, img) in fx.expected.cases.iter().zip(&fx.images) {
         let (shape, want) = read_npy_f32(&fx.dir.join(&case.pixel_values));
         let got = engine.pixel_values(std::slice::from_ref(img)).expect("pixel_values");
-        let diff = max_abs_diff(&case.image, &got, &shape, &want);
-        assert!(diff <= PIXEL_TOLERANCE, "{name}/{}: max |engine - processor| = {diff}", case.image);
+        let d = pixel_diff(&case.image, &got, &shape, &want);
+        assert!(
+            d.max <= PIXEL_TOLERANCE,
+            "{name}/{}: max |engine - processor| = {} at {:?} (engine {}, processor {}); {} of {} values off",
+            case.image,
+            d.max,
+            d.at,
+            d.got,
+            d.want,
+            d.over,
+            want.len()
+        );
     }
 }
 
