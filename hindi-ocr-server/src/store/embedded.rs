@@ -6,7 +6,9 @@
 //! with the `sqlite3` tool.
 //!
 //! Calls run on tokio's blocking pool over one connection behind a mutex: SQLite has one writer at a time
-//! anyway, and the busy timeout makes writers of other processes wait instead of failing.
+//! anyway, and the busy timeout makes writers of other processes wait instead of failing. Multi-statement writes
+//! run in `IMMEDIATE` transactions (write lock taken first), so a read-then-write never fails to upgrade its
+//! lock because another process wrote in between.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{DeletedChat, StorageError, StorageResult, Store, add_duration};
 use crate::model::{
@@ -439,7 +441,7 @@ impl Store for EmbeddedStore {
     async fn delete_chat(&self, user_id: &str, chat_id: &str) -> StorageResult<DeletedChat> {
         let (user_id, chat_id) = (user_id.to_owned(), chat_id.to_owned());
         self.with_conn(move |conn| {
-            let tx = conn.transaction().map_err(sql_err)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
             chat_owned(&tx, &user_id, &chat_id)?;
             let mut deleted = DeletedChat::default();
             {
@@ -471,7 +473,7 @@ impl Store for EmbeddedStore {
     async fn add_message(&self, message: &Message) -> StorageResult<()> {
         let m = message.clone();
         self.with_conn(move |conn| {
-            let tx = conn.transaction().map_err(sql_err)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
             chat_owned(&tx, &m.user_id, &m.chat_id)?;
             tx.execute(
                 "INSERT INTO messages (id, chat_id, user_id, role, text, document_id, created_at)
@@ -550,7 +552,7 @@ impl Store for EmbeddedStore {
         let (user_id, document_id, update) = (user_id.to_owned(), document_id.to_owned(), update.clone());
         self.with_conn(move |conn| {
             // Read, apply, write back inside one write transaction: atomic against other writers.
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql_err)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
             let mut doc = document_owned(&tx, &user_id, &document_id)?;
             update.apply_to(&mut doc, crate::model::now());
             write_document(&tx, &doc, true).map_err(sql_err)?;
@@ -563,7 +565,7 @@ impl Store for EmbeddedStore {
     async fn delete_document(&self, user_id: &str, document_id: &str) -> StorageResult<Document> {
         let (user_id, document_id) = (user_id.to_owned(), document_id.to_owned());
         self.with_conn(move |conn| {
-            let tx = conn.transaction().map_err(sql_err)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_err)?;
             let doc = document_owned(&tx, &user_id, &document_id)?;
             tx.execute("DELETE FROM jobs WHERE document_id = ?1", [&document_id]).map_err(sql_err)?;
             tx.execute("DELETE FROM documents WHERE id = ?1", [&document_id]).map_err(sql_err)?;
