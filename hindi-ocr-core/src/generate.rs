@@ -285,16 +285,10 @@ fn argmax(x: &[f32]) -> usize {
     best
 }
 
-/// Cut a finished sequence (with its start token) to the generated ids: after the start, before the first eos,
-/// without trailing padding.
+/// Cut a finished sequence (with its start token) to the generated ids: after the start, before the first eos
+/// or pad token (a pad token ends the text even when a model emits it itself: it decodes to nothing).
 fn trim(seq: &[u32], g: &GenerationConfig) -> Vec<u32> {
-    let mut out: Vec<u32> = seq.iter().skip(1).copied().take_while(|t| !g.eos_token_ids.contains(t)).collect();
-    if let Some(pad) = g.pad_token_id {
-        while out.last() == Some(&pad) {
-            out.pop();
-        }
-    }
-    out
+    seq.iter().skip(1).copied().take_while(|t| !g.eos_token_ids.contains(t) && Some(*t) != g.pad_token_id).collect()
 }
 
 /// Greedy search for every row of `encoder_hidden`.
@@ -616,6 +610,7 @@ mod tests {
     fn trim_cuts_at_eos_and_padding() {
         assert_eq!(trim(&[2, 7, 8, 2, 1, 1], &cfg()), vec![7, 8]);
         assert_eq!(trim(&[2, 7, 8, 1, 1], &cfg()), vec![7, 8]);
+        assert_eq!(trim(&[2, 7, 1, 8, 2], &cfg()), vec![7]);
         assert_eq!(trim(&[2], &cfg()), Vec::<u32>::new());
     }
 
