@@ -1,14 +1,189 @@
 //! `hindi-ocr ocr`: files in, text out.
+//!
+//! All files share one loaded engine. A file that cannot be read or recognised is reported on stderr and the
+//! rest are still processed; the exit code is 1 when any file failed (2 for bad flags or no model).
+//! With `--format tsv` every input gives one `path<TAB>text` row (newlines, tabs and backslashes escaped as
+//! `\n`, `\t`, `\\`); other formats write one output per input: to stdout, or with `--output` to that file
+//! (one input) or into that directory as `<name>.<ext>` (several inputs).
+
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use hindi_ocr_core::pipeline::{DocumentOptions, Layout, Progress, read_document};
+use hindi_ocr_core::{Engine, EngineConfig, LineRecognizer, ModelSource, Params, RuntimeConfig};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub use output::{CliFormat, render, tsv_escape};
 
 /// Flags of `hindi-ocr ocr`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OcrArgs {
-    /// Input files.
-    pub files: Vec<std::path::PathBuf>,
+    /// How images are cut into lines: `line` (each image is one text line), `page` (find lines, columns and
+    /// words), `auto` (wide, short images are lines, the rest pages).
+    #[arg(long, default_value = "auto", value_parser = parse_layout)]
+    pub layout: Layout,
+    /// Output format: text, json, hocr, alto, pdf (searchable PDF) or tsv (`path<TAB>text` per input).
+    #[arg(long, default_value = "text", value_parser = parse_format)]
+    pub format: CliFormat,
+    /// Write output here instead of stdout: a file for one input (or for tsv), a directory for several.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Resolution PDF pages are rendered at.
+    #[arg(long, default_value_t = 300)]
+    pub dpi: u32,
+    /// Threads ONNX Runtime uses (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Model directory (default: the bundled model, or `HINDI_OCR_MODEL`).
+    #[arg(long, env = "HINDI_OCR_MODEL")]
+    pub model: Option<PathBuf>,
+    /// ONNX Runtime library (default: searched, see docs/CLI.md).
+    #[arg(long, env = "ORT_DYLIB_PATH")]
+    pub ort_dylib: Option<PathBuf>,
+    /// Lines per recognition batch.
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    /// Do not draw a progress bar even when stderr is a terminal.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Input files: PNG, JPEG, TIFF (all pages), WebP, BMP, PDF (all pages).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
-/// Run the command.
-pub fn run(_args: OcrArgs) -> std::process::ExitCode {
-    eprintln!("ocr: not built yet");
-    std::process::ExitCode::FAILURE
+fn parse_layout(s: &str) -> Result<Layout, String> {
+    s.parse().map_err(|e: hindi_ocr_core::Error| e.to_string())
+}
+
+fn parse_format(s: &str) -> Result<CliFormat, String> {
+    s.parse()
+}
+
+/// Run the command: load the engine, then [`run_with`].
+pub fn run(args: OcrArgs) -> ExitCode {
+    let config = EngineConfig {
+        model: args.model.clone().map(ModelSource::Dir).unwrap_or(ModelSource::Bundled),
+        params: Params { batch_size: args.batch_size.max(1), ..Params::default() },
+        runtime: RuntimeConfig { dylib_path: args.ort_dylib.clone(), intra_threads: args.threads, ..RuntimeConfig::default() },
+    };
+    let engine = match Engine::from_config(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("hindi-ocr: cannot load the model: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    run_with(&engine, &args, &mut out, &mut std::io::stderr())
+}
+
+/// Process every file with `rec`, writing results to `out` (or the `--output` path) and problems to `err`.
+/// Returns success only when every file was read.
+pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let opts = DocumentOptions { layout: args.layout, dpi: args.dpi, ..DocumentOptions::default() };
+    let several = args.files.len() > 1;
+    if let (Some(dir), true, false) = (&args.output, several, args.format == CliFormat::Tsv) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            let _ = writeln!(err, "hindi-ocr: cannot create output directory {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    let mut tsv_file = match (&args.output, args.format) {
+        (Some(path), CliFormat::Tsv) => match std::fs::File::create(path) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                let _ = writeln!(err, "hindi-ocr: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+
+    let bar = progress_bar(args);
+    let mut failed = 0usize;
+    for (i, path) in args.files.iter().enumerate() {
+        bar.set_message(path.display().to_string());
+        let result = process_file(rec, path, &opts, args.format, &bar);
+        match result {
+            Ok(bytes) => {
+                let written = match (&args.output, args.format) {
+                    (_, CliFormat::Tsv) => match tsv_file.as_mut() {
+                        Some(f) => f.write_all(&bytes),
+                        None => out.write_all(&bytes),
+                    },
+                    (None, _) => out.write_all(&bytes).and_then(|_| {
+                        if several && !bytes.ends_with(b"\n") { out.write_all(b"\n") } else { Ok(()) }
+                    }),
+                    (Some(target), f) => std::fs::write(output_path(target, path, f, several), &bytes),
+                };
+                if let Err(e) = written {
+                    failed += 1;
+                    bar.suspend(|| {
+                        let _ = writeln!(err, "hindi-ocr: {}: cannot write output: {e}", path.display());
+                    });
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                bar.suspend(|| {
+                    let _ = writeln!(err, "hindi-ocr: {}: {e}", path.display());
+                });
+            }
+        }
+        bar.set_position(i as u64 + 1);
+    }
+    bar.finish_and_clear();
+    let _ = out.flush();
+    if failed > 0 {
+        let _ = writeln!(err, "hindi-ocr: {failed} of {} files failed", args.files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A bar of files done with pages of the current file, drawn only when stderr is a terminal.
+fn progress_bar(args: &OcrArgs) -> ProgressBar {
+    if args.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(args.files.len() as u64), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} files, ETA {eta} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
+fn process_file(
+    rec: &dyn LineRecognizer,
+    path: &Path,
+    opts: &DocumentOptions,
+    format: CliFormat,
+    bar: &ProgressBar,
+) -> Result<Vec<u8>, hindi_ocr_core::Error> {
+    let bytes = std::fs::read(path).map_err(|source| hindi_ocr_core::Error::Io { path: path.to_path_buf(), source })?;
+    let file = path.display().to_string();
+    let mut report = |p: Progress| {
+        if p.pages_total > 1 {
+            bar.set_message(format!("{file} page {}/{}", p.pages_done, p.pages_total));
+        }
+    };
+    let doc = read_document(rec, &bytes, opts, &mut report)?;
+    render(&doc, format, &bytes, opts, &file)
+}
+
+/// Where one input's output goes: `target` itself for a single input, else `target/<stem>.<ext>`.
+fn output_path(target: &Path, input: &Path, format: CliFormat, several: bool) -> PathBuf {
+    if !several {
+        return target.to_path_buf();
+    }
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    target.join(format!("{stem}.{}", format.extension()))
 }

@@ -1,0 +1,203 @@
+//! `hindi-ocr ocr`: the library entry point with a fake recogniser (formats, bad files, exit codes), and the
+//! real binary with the bundled model on rendered line images and a page built from them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::Parser;
+use hindi_ocr_core::{LineRecognizer, LineResult, Result as CoreResult};
+use hindi_ocr_server::cli_ocr::{OcrArgs, run_with, tsv_escape};
+use image::{GrayImage, Luma};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: OcrArgs,
+}
+
+fn args(list: &[&str]) -> OcrArgs {
+    Cli::try_parse_from(std::iter::once("ocr").chain(list.iter().copied())).expect("flags parse").args
+}
+
+/// Reads every line as its pixel width, so tests can tell lines apart.
+struct Widths;
+impl LineRecognizer for Widths {
+    fn recognize_gray_lines(&self, lines: &[GrayImage]) -> CoreResult<Vec<LineResult>> {
+        Ok(lines.iter().map(|l| LineResult { text: format!("w{}", l.width()), confidence: 0.5, ..Default::default() }).collect())
+    }
+}
+
+/// A line-like image: one dark bar with word gaps.
+fn line_image(width: u32) -> GrayImage {
+    GrayImage::from_fn(width, 40, |x, y| Luma([if (10..30).contains(&y) && (x / 30) % 4 != 3 { 0 } else { 255 }]))
+}
+
+fn save(dir: &Path, name: &str, img: &GrayImage) -> PathBuf {
+    let p = dir.join(name);
+    img.save(&p).unwrap();
+    p
+}
+
+fn run(a: &OcrArgs) -> (ExitCode, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_with(&Widths, a, &mut out, &mut err);
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+#[test]
+fn tsv_rows_in_input_order_and_a_bad_file_does_not_stop_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = save(dir.path(), "a.png", &line_image(400));
+    let bad = dir.path().join("bad.png");
+    std::fs::write(&bad, b"not an image").unwrap();
+    let b = save(dir.path(), "b.png", &line_image(600));
+    let missing = dir.path().join("missing.png");
+    let list = [a.to_str().unwrap(), bad.to_str().unwrap(), b.to_str().unwrap(), missing.to_str().unwrap()];
+    let (code, out, err) = run(&args(&[&["--layout", "line", "--format", "tsv"][..], &list[..]].concat()));
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(out, format!("{}\tw400\n{}\tw600\n", a.display(), b.display()));
+    assert!(err.contains("bad.png") && err.contains("unsupported"), "{err}");
+    assert!(err.contains("missing.png") && err.contains("2 of 4 files failed"), "{err}");
+}
+
+#[test]
+fn tsv_escapes_newlines_of_multi_line_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut page = GrayImage::from_pixel(500, 200, Luma([255]));
+    for (i, w) in [(0u32, 300u32), (1, 200)] {
+        for x in 20..20 + w {
+            for y in 40 + i * 80..43 + i * 80 {
+                page.put_pixel(x, y, Luma([0]));
+            }
+            if x % 9 < 3 {
+                for y in 40 + i * 80..70 + i * 80 {
+                    page.put_pixel(x, y, Luma([0]));
+                }
+            }
+        }
+    }
+    let p = save(dir.path(), "page.png", &page);
+    let (code, out, _) = run(&args(&["--layout", "page", "--format", "tsv", p.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::SUCCESS);
+    let row = out.strip_suffix('\n').unwrap();
+    let (path, text) = row.split_once('\t').unwrap();
+    assert_eq!(path, p.display().to_string());
+    assert!(!text.contains('\n') && text.split("\\n").count() == 2, "two lines joined by an escaped newline: {text}");
+    assert_eq!(tsv_escape("a\tb\\c\nd"), "a\\tb\\\\c\\nd");
+}
+
+#[test]
+fn output_directory_gets_one_file_per_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = save(dir.path(), "one.png", &line_image(300));
+    let b = save(dir.path(), "two.png", &line_image(500));
+    let out_dir = dir.path().join("out");
+    let (code, stdout, _) = run(&args(&[
+        "--layout", "line", "--format", "json", "--output", out_dir.to_str().unwrap(), a.to_str().unwrap(), b.to_str().unwrap(),
+    ]));
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(stdout.is_empty());
+    let one: serde_json::Value = serde_json::from_slice(&std::fs::read(out_dir.join("one.json")).unwrap()).unwrap();
+    assert_eq!(one["text"], "w300");
+    assert!(out_dir.join("two.json").exists());
+}
+
+#[test]
+fn bad_flags_are_rejected() {
+    assert!(Cli::try_parse_from(["ocr", "--format", "docx", "x.png"]).is_err());
+    assert!(Cli::try_parse_from(["ocr", "--layout", "column", "x.png"]).is_err());
+    assert!(Cli::try_parse_from(["ocr"]).is_err(), "at least one file");
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hindi-ocr"))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/lines")
+}
+
+fn expected() -> Vec<(String, String)> {
+    std::fs::read_to_string(fixtures().join("expected.tsv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split('\t');
+            (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn missing_model_is_a_clear_error_with_exit_code_2() {
+    let out = bin().args(["ocr", "--model", "/nonexistent/model", "x.png"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load the model"));
+}
+
+#[test]
+fn bundled_model_reads_line_images_as_tsv() {
+    let want = expected();
+    let files: Vec<PathBuf> = want.iter().map(|(f, _)| fixtures().join(f)).collect();
+    let out = bin().args(["ocr", "--layout", "line", "--format", "tsv"]).args(&files).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows.len(), want.len());
+    for ((row, (_, text)), file) in rows.iter().zip(&want).zip(&files) {
+        assert_eq!(*row, format!("{}\t{}", file.display(), text));
+    }
+}
+
+/// The fixture lines stacked into one page, with margins.
+fn stacked_page() -> GrayImage {
+    let lines: Vec<GrayImage> = expected().iter().map(|(f, _)| image::open(fixtures().join(f)).unwrap().to_luma8()).collect();
+    let width = lines.iter().map(|l| l.width()).max().unwrap() + 120;
+    let height: u32 = lines.iter().map(|l| l.height() + 10).sum::<u32>() + 120;
+    let mut page = GrayImage::from_pixel(width, height, Luma([255]));
+    let mut y = 60;
+    for l in &lines {
+        image::imageops::overlay(&mut page, l, 60, y as i64);
+        y += l.height() + 10;
+    }
+    page
+}
+
+#[test]
+fn bundled_model_reads_a_page_and_writes_a_searchable_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = save(dir.path(), "page.png", &stacked_page());
+    let out = bin().args(["ocr", "--layout", "page", "--format", "text"]).arg(&page).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let got: Vec<&str> = text.lines().collect();
+    let want: Vec<String> = expected().into_iter().map(|(_, t)| t).collect();
+    assert_eq!(got.len(), want.len(), "one output line per printed line: {text}");
+    let (mut dist, mut total) = (0usize, 0usize);
+    for (g, w) in got.iter().zip(&want) {
+        dist += levenshtein(g, w);
+        total += w.chars().count();
+    }
+    assert!(dist * 100 <= total * 3, "page CER {dist}/{total} above 3%: {text}");
+
+    let pdf = dir.path().join("page.pdf");
+    let out = bin().args(["ocr", "--layout", "page", "--format", "pdf", "--output"]).arg(&pdf).arg(&page).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let extracted = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    let extracted: String = String::from_utf8(extracted.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(extracted, got.join(" ").split_whitespace().collect::<Vec<_>>().join(" "));
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
