@@ -82,4 +82,4 @@ def test_line_result_fields(engine: hindi_ocr.Engine, sample_lines: list[pathlib
     r = engine.recognize_line(sample_lines[0])
     assert isinstance(r.text, str)
     assert all(isinstance(t, int) for t in r.token_ids)
-    assert "LineResult(" in repr(r)
+    assert repr(r).startswith("LineResult(text=") and repr(r.text) in repr(r)

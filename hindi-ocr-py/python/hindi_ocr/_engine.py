@@ -9,12 +9,13 @@ from typing import Iterable, Literal, Optional, Union
 
 from . import _native
 from ._native import Document, LineResult
-from ._sources import ImageSource, to_native
+from ._sources import _ImageSource, to_native
 
 __all__ = ["Engine", "find_model_dir", "find_onnxruntime_library"]
 
-Layout = Literal["auto", "page", "line"]
-PathLike = Union[str, "os.PathLike[str]"]
+# Private aliases: stubtest compares public names with their runtime values, which typing aliases are not.
+_Layout = Literal["auto", "page", "line"]
+_PathLike = Union[str, "os.PathLike[str]"]
 
 # A model copied into the package (a self-contained wheel, see docs/PYTHON.md) sits here.
 _PACKAGED_MODEL = Path(__file__).resolve().parent / "model"
@@ -75,9 +76,9 @@ class Engine:
 
     def __init__(
         self,
-        model_dir: Optional[PathLike] = None,
+        model_dir: Optional[_PathLike] = None,
         *,
-        ort_library: Optional[PathLike] = None,
+        ort_library: Optional[_PathLike] = None,
         num_beams: Optional[int] = None,
         max_length: Optional[int] = None,
         batch_size: int = 16,
@@ -100,7 +101,7 @@ class Engine:
         """The model directory given or found (``None``: the engine's own search for the bundled model)."""
         return self._model_dir
 
-    def recognize_line(self, src: ImageSource) -> LineResult:
+    def recognize_line(self, src: _ImageSource) -> LineResult:
         """Read one image of a single text line.
 
         :param src: a path (``str`` or ``os.PathLike``), encoded image ``bytes`` (PNG, JPEG, TIFF, WebP, BMP),
@@ -111,12 +112,12 @@ class Engine:
         """
         return self._native.recognize_line(to_native(src))
 
-    def recognize_lines(self, srcs: Iterable[ImageSource]) -> list[LineResult]:
+    def recognize_lines(self, srcs: Iterable[_ImageSource]) -> list[LineResult]:
         """Read many line images, batched; results come back in input order. Sources as for
         :meth:`recognize_line`."""
         return self._native.recognize_lines([to_native(s) for s in srcs])
 
-    def recognize(self, src: ImageSource, layout: Layout = "auto", *, dpi: int = 300) -> Document:
+    def recognize(self, src: _ImageSource, layout: _Layout = "auto", *, dpi: int = 300) -> Document:
         """Read a document: an image (one page), a multi-page TIFF or a PDF.
 
         :param src: as for :meth:`recognize_line`; paths and bytes may also be TIFF (every page) or PDF.
@@ -129,7 +130,7 @@ class Engine:
         """
         return self._native.recognize(to_native(src), layout, dpi=dpi)
 
-    def recognize_pdf(self, src: Union[PathLike, bytes], layout: Layout = "auto", *, dpi: int = 300) -> Document:
+    def recognize_pdf(self, src: Union[_PathLike, bytes], layout: _Layout = "auto", *, dpi: int = 300) -> Document:
         """Read a PDF (a path or the file's bytes): each page rendered at ``dpi``, then read as ``layout`` says.
 
         :raises UnsupportedFormatError: the input is not a PDF.

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from PIL import Image as PILImage
 
-    ImageSource = Union[
+    _ImageSource = Union[
         str, "os.PathLike[str]", bytes, bytearray, memoryview, npt.NDArray[np.uint8], PILImage.Image
     ]
 else:
-    ImageSource = Any
+    _ImageSource = Any
 
 NativeSource = Union[str, bytes, bytearray, RawImage]
 
