@@ -11,7 +11,7 @@ use hindi_ocr_core::pipeline::DocumentOptions;
 use hindi_ocr_core::{self as core, Error, export};
 use image::{DynamicImage, ImageFormat};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::engine::run_detached;
 
@@ -62,8 +62,8 @@ pub struct LineResult {
 
 #[pymethods]
 impl LineResult {
-    fn __repr__(&self) -> String {
-        format!("LineResult(text={:?}, confidence={:.3})", self.text, self.confidence)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("LineResult(text={}, confidence={:.3})", py_repr(py, &self.text)?, self.confidence))
     }
 }
 
@@ -86,8 +86,8 @@ pub struct Word {
 
 #[pymethods]
 impl Word {
-    fn __repr__(&self) -> String {
-        format!("Word(text={:?}, confidence={:.3})", self.text, self.confidence)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Word(text={}, confidence={:.3})", py_repr(py, &self.text)?, self.confidence))
     }
 }
 
@@ -106,8 +106,8 @@ pub struct Line {
 
 #[pymethods]
 impl Line {
-    fn __repr__(&self) -> String {
-        format!("Line(text={:?}, confidence={:.3})", self.text, self.confidence)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Line(text={}, confidence={:.3})", py_repr(py, &self.text)?, self.confidence))
     }
 }
 
@@ -249,6 +249,11 @@ impl Document {
             }
         }
     }
+}
+
+/// Python's `repr` of a string (Rust's `{:?}` would escape the Devanagari vowel signs).
+fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
+    Ok(PyString::new(py, text).repr()?.to_string())
 }
 
 fn page_view(py: Python<'_>, page: &core::Page) -> PyResult<Page> {
