@@ -45,6 +45,9 @@ pub async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppE
                 let mut buf = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
                     if (buf.len() + chunk.len()) as u64 > limit {
+                        // Read (and drop) the rest of the body, which the router's body limit bounds, so the
+                        // client gets the 413 instead of a connection reset while it is still sending.
+                        while let Ok(Some(_)) = field.chunk().await {}
                         return Err(AppError::PayloadTooLarge { limit });
                     }
                     buf.extend_from_slice(&chunk);
