@@ -26,6 +26,21 @@ use futures::StreamExt;
 use super::{BlobKey, BlobStore, ByteStream, S3Settings, StorageError, StorageResult};
 
 const BACKEND: &str = "s3";
+
+/// The next chunk of an upload, with the running `size` checked against `limit`; `None` at the end.
+async fn next_chunk(body: &mut ByteStream, size: &mut u64, limit: u64) -> StorageResult<Option<Bytes>> {
+    match body.next().await {
+        Some(chunk) => {
+            let chunk = chunk.map_err(|e| StorageError::InvalidInput(format!("upload interrupted: {e}")))?;
+            *size += chunk.len() as u64;
+            if *size > limit {
+                return Err(StorageError::TooLarge { limit });
+            }
+            Ok(Some(chunk))
+        }
+        None => Ok(None),
+    }
+}
 /// Multipart part size (S3's minimum for all but the last part is 5 MiB).
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
 
@@ -154,13 +169,8 @@ impl S3BlobStore {
                     .map_err(|e| s3_err("UploadPart", e))?;
                 parts.push(CompletedPart::builder().part_number(number).set_e_tag(out.e_tag().map(str::to_owned)).build());
             }
-            match body.next().await {
+            match next_chunk(&mut body, &mut size, limit).await? {
                 Some(chunk) => {
-                    let chunk = chunk.map_err(|e| StorageError::InvalidInput(format!("upload interrupted: {e}")))?;
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Err(StorageError::TooLarge { limit });
-                    }
                     buffer.extend_from_slice(&chunk);
                     if buffer.len() >= PART_SIZE {
                         pending = Some(buffer.split().freeze());
@@ -205,13 +215,8 @@ impl BlobStore for S3BlobStore {
         let mut size: u64 = 0;
         let mut ended = false;
         while buffer.len() < PART_SIZE {
-            match body.next().await {
+            match next_chunk(&mut body, &mut size, limit).await? {
                 Some(chunk) => {
-                    let chunk = chunk.map_err(|e| StorageError::InvalidInput(format!("upload interrupted: {e}")))?;
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Err(StorageError::TooLarge { limit });
-                    }
                     buffer.extend_from_slice(&chunk);
                 }
                 None => {
