@@ -43,10 +43,44 @@ fn cluster(mut keyed: Vec<(f32, usize)>, tol: f32) -> Vec<Vec<(f32, usize)>> {
     out
 }
 
+/// Ink width of a line's components: how much of a line its headline clusters really are.
+fn ink_width(comps: &[Component], line: &LineGroup) -> u32 {
+    line.comps.iter().map(|&i| comps[i].width()).sum()
+}
+
+/// Merge headline clusters that sit inside another line's letter bodies into that line. On degraded scans a
+/// broken letter's lower half looks like a small word with its own "headline" a few pixels below the real
+/// one; left alone it becomes a phantom line that also steals the lower matras of the line it belongs to.
+/// Two real lines' headlines are at least a letter body apart, so anything closer belongs to the stronger
+/// (the one with more ink width).
+fn merge_fragments(lines: Vec<LineGroup>, comps: &[Component], th: f32) -> Vec<LineGroup> {
+    let mut out: Vec<LineGroup> = Vec::with_capacity(lines.len());
+    for line in lines {
+        if let Some(prev) = out.last_mut() {
+            let (strong, weak) =
+                if ink_width(comps, prev) >= ink_width(comps, &line) { (&*prev, &line) } else { (&line, &*prev) };
+            let body = (strong.body_bottom - strong.headline).max(0.3 * th);
+            // The weak cluster's centre inside the strong line's zone (upper matras to lower matras): a
+            // fragment such as a detached lower matra, which a real line cannot be.
+            let centre = (weak.headline + weak.body_bottom) / 2.0;
+            let in_zone = centre >= strong.headline - 0.45 * body && centre <= strong.body_bottom + 0.6 * body;
+            if (weak.headline - strong.headline).abs() < 0.9 * body || in_zone {
+                let (headline, body_bottom) = (strong.headline, strong.body_bottom);
+                prev.comps.extend(line.comps);
+                prev.headline = headline;
+                prev.body_bottom = body_bottom;
+                continue;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
 /// Group the text components `idx` of one column into lines, top to bottom. `th`: typical text height.
 pub fn group_lines(comps: &[Component], idx: &[usize], th: f32) -> Vec<LineGroup> {
     let (anchors, others): (Vec<usize>, Vec<usize>) = idx.iter().partition(|&&i| comps[i].has_headline(th));
-    let mut lines: Vec<LineGroup> = cluster(anchors.iter().map(|&i| (comps[i].peak_row as f32, i)).collect(), 0.3 * th)
+    let lines: Vec<LineGroup> = cluster(anchors.iter().map(|&i| (comps[i].peak_row as f32, i)).collect(), 0.3 * th)
         .into_iter()
         .map(|members| {
             let headline = median(members.iter().map(|m| m.0).collect());
@@ -54,6 +88,7 @@ pub fn group_lines(comps: &[Component], idx: &[usize], th: f32) -> Vec<LineGroup
             LineGroup { comps: members.into_iter().map(|m| m.1).collect(), headline, body_bottom }
         })
         .collect();
+    let mut lines = merge_fragments(lines, comps, th);
 
     let mut leftovers = Vec::new();
     for i in others {
@@ -109,4 +144,56 @@ pub fn group_words(comps: &[Component], line: &LineGroup, th: f32) -> Vec<Vec<us
         }
     }
     words.into_iter().map(|(_, m)| m).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::components::Kind;
+
+    /// A word-like component: box, and its busiest row `peak` covering most of its width.
+    fn word(x0: u32, y0: u32, x1: u32, y1: u32, peak: u32) -> Component {
+        let w = x1 - x0;
+        Component { x0, y0, x1, y1, area: w * (y1 - y0) / 3, peak_row: peak, peak_count: w, kind: Kind::Text }
+    }
+
+    #[test]
+    fn broken_letter_fragments_stay_with_their_line() {
+        let th = 16.0;
+        let comps = vec![
+            // Line 1: headline at row 100, bodies down to 116.
+            word(10, 98, 60, 116, 100),
+            word(70, 98, 130, 116, 100),
+            word(140, 98, 200, 117, 101),
+            // The lower half of a broken letter of line 1: its own "headline" at 112.
+            word(210, 110, 222, 119, 112),
+            // A detached lower matra under line 1, below its bodies.
+            word(90, 117, 99, 125, 120),
+            // Line 2, a real line one line pitch lower.
+            word(10, 156, 80, 174, 158),
+            word(90, 156, 150, 174, 158),
+        ];
+        let idx: Vec<usize> = (0..comps.len()).collect();
+        let lines = group_lines(&comps, &idx, th);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let mut first = lines[0].comps.clone();
+        first.sort_unstable();
+        assert_eq!(first, vec![0, 1, 2, 3, 4]);
+        assert_eq!(lines[0].headline, 100.0);
+        let mut second = lines[1].comps.clone();
+        second.sort_unstable();
+        assert_eq!(second, vec![5, 6]);
+    }
+
+    #[test]
+    fn a_short_last_line_is_not_merged() {
+        let th = 16.0;
+        let comps = vec![
+            word(10, 98, 400, 116, 100),
+            // "है।"-like short line one pitch below: weak, but its own line.
+            word(10, 140, 40, 158, 142),
+        ];
+        let lines = group_lines(&comps, &[0, 1], th);
+        assert_eq!(lines.len(), 2);
+    }
 }
