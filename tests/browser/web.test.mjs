@@ -14,6 +14,15 @@ import {
 } from './harness.mjs';
 
 const PASSWORD = 'kitaab-padho-42';
+
+/**
+ * Save a README screenshot of the settled view: no passing toast, and the viewport only (the app is a
+ * fixed-height shell whose panes scroll, so a full-page capture only adds blank space).
+ */
+async function snap(page, name) {
+  await page.waitForSelector('#toast', { state: 'hidden', timeout: 10_000 });
+  await page.screenshot({ path: screenshotPath(name) });
+}
 const CER_LIMIT = 0.10;
 /** OCR of a page and a two-page PDF on two CPU cores: generous, the test ends as soon as both are done. */
 const OCR_TIMEOUT_MS = 8 * 60_000;
@@ -99,7 +108,7 @@ describe('web page', () => {
       return document.fonts.check('16px "Noto Sans Devanagari"', 'हिन्दी');
     });
     assert.ok(fontOk, 'Noto Sans Devanagari loads');
-    await page.screenshot({ path: screenshotPath('desktop-login') });
+    await snap(page, 'desktop-login');
   });
 
   it('explains a weak password, a taken email and a wrong password', async () => {
@@ -148,7 +157,7 @@ describe('web page', () => {
     });
     await page.setInputFiles('#file-input', [IMAGE, pdfPath]);
     await page.waitForFunction(() => document.querySelectorAll('#document-list li').length === 2);
-    await page.screenshot({ path: screenshotPath('desktop-upload-progress') });
+    await snap(page, 'desktop-upload-progress');
     await page.waitForFunction(
       () => [...document.querySelectorAll('#document-list li')].every((li) => li.dataset.status === 'completed'),
       null,
@@ -165,7 +174,7 @@ describe('web page', () => {
     }
     // A system message with the text arrives when a document completes.
     await page.waitForFunction(() => document.querySelectorAll('#message-list .message-system').length >= 2);
-    await page.screenshot({ path: screenshotPath('desktop-chat'), fullPage: true });
+    await snap(page, 'desktop-chat');
     for (const li of await page.locator('#document-list li').all()) {
       const name = await li.locator('.document-name').textContent();
       docIds[name] = decodeURIComponent((await li.locator('a.document-open').getAttribute('href')).split('/').pop());
@@ -219,7 +228,7 @@ describe('web page', () => {
     // Keyboard: a focused line is highlighted too.
     await page.locator('.ocr-line').nth(2).focus();
     assert.equal(await page.locator('#line-overlay rect.line-box.active').getAttribute('data-line'), '2');
-    await page.screenshot({ path: screenshotPath('desktop-result') });
+    await snap(page, 'desktop-result');
 
     await page.getByRole('button', { name: 'Copy text' }).click();
     await page.waitForSelector('#toast:not([hidden])');
@@ -268,7 +277,7 @@ describe('web page', () => {
     assert.equal(await page.textContent('#new-chat-button'), 'नई चैट');
     await page.waitForFunction(() =>
       [...document.querySelectorAll('#document-list .badge')].every((b) => b.textContent === 'पूरा हुआ'));
-    await page.screenshot({ path: screenshotPath('desktop-chat-hindi') });
+    await snap(page, 'desktop-chat-hindi');
     await page.getByLabel('भाषा').selectOption('en');
     assert.equal(await page.textContent('#logout-button'), 'Log out');
   });
@@ -280,11 +289,11 @@ describe('web page', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no sideways scrolling (overflow ${overflow}px)`);
     assert.ok(!(await page.locator('#sidebar').isVisible()), 'sidebar is a drawer on phones');
-    await page.screenshot({ path: screenshotPath('phone-chat'), fullPage: true });
+    await snap(page, 'phone-chat');
     await page.getByRole('button', { name: 'Chats menu' }).click();
     await page.waitForSelector('#sidebar', { state: 'visible' });
     assert.equal(await page.getAttribute('#menu-toggle', 'aria-expanded'), 'true');
-    await page.screenshot({ path: screenshotPath('phone-menu') });
+    await snap(page, 'phone-menu');
     await page.keyboard.press('Escape');
     await page.waitForSelector('#sidebar', { state: 'hidden' });
 
@@ -292,7 +301,7 @@ describe('web page', () => {
     await page.waitForSelector('#result-view:not([hidden]) .ocr-line');
     const resultOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(resultOverflow <= 0, `result view fits (overflow ${resultOverflow}px)`);
-    await page.screenshot({ path: screenshotPath('phone-result'), fullPage: true });
+    await snap(page, 'phone-result');
     await page.setViewportSize(DESKTOP);
   });
 

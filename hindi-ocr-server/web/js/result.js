@@ -18,7 +18,11 @@ let pageIndex = 0;
 /** The page image can be shown when it is a single browser-displayable image (`contentType` is sniffed). */
 const hasImage = () => DISPLAYABLE.test(doc.contentType) && result.pages.length <= 1;
 
+/** One line at a time is highlighted: the last one hovered or focused (mouse and keyboard can disagree). */
 function highlight(index, on) {
+  if (on) {
+    for (const node of document.querySelectorAll('.active[data-line]')) node.classList.remove('active');
+  }
   for (const node of document.querySelectorAll(`[data-line="${index}"]`)) node.classList.toggle('active', on);
 }
 

@@ -267,8 +267,8 @@ pub async fn result(
     let (bytes, content_type, ext): (Vec<u8>, &str, &str) = match q.format {
         ExportFormat::Text => (export::to_text(&result).into_bytes(), "text/plain; charset=utf-8", "txt"),
         ExportFormat::Json => (export::to_json(&result).into_bytes(), "application/json", "json"),
-        ExportFormat::Hocr => (export::to_hocr(&result).into_bytes(), "text/html; charset=utf-8", "hocr"),
-        ExportFormat::Alto => (export::to_alto(&result).into_bytes(), "application/xml; charset=utf-8", "xml"),
+        ExportFormat::Hocr => (export::to_hocr(&result).into_bytes(), "text/html; charset=utf-8", "hocr.html"),
+        ExportFormat::Alto => (export::to_alto(&result).into_bytes(), "application/xml; charset=utf-8", "alto.xml"),
         ExportFormat::Pdf => {
             // The page images come from the original file, rendered again the way OCR read them.
             let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
@@ -281,6 +281,7 @@ pub async fn result(
             (pdf, "application/pdf", "pdf")
         }
     };
+    // Download names say what the file is and open in the right program: `scan.hocr.html`, `scan.alto.xml`.
     let kind = if q.download.is_some() { "attachment" } else { "inline" };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
