@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The Rust engine against the same model run by Python + PyTorch, side by side in one run.
+
+Both read the same line images with greedy decoding and a key/value cache, on the same number of threads:
+- Rust: `hindi_ocr.Engine` (the PyO3 bindings over hindi-ocr-core: Pillow-exact preprocessing in Rust, the
+  exported ONNX model through ONNX Runtime), in a child process of the bindings' virtual environment;
+- PyTorch: the training checkpoint the shipped ONNX model was exported from (`OcrModel.greedy`, eager mode,
+  `torch.no_grad`), with Pillow preprocessing, in this process.
+Rounds alternate (Rust, PyTorch, Rust, ...) so that machine noise hits both; the table gives medians and the
+ratio. Texts are compared too: they should agree (same weights).
+
+Usage (after `make training-env` and `make test-py`, which create the two environments):
+  .venv-train/bin/python benches/compare_pytorch.py --ckpt training/out/gpu-run1 [--n 40] [--threads 1]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "training"))
+from model import ModelConfig, OcrModel  # noqa: E402
+from train import load_ckpt  # noqa: E402
+
+RUST_CHILD = r"""
+import json, sys, time
+import hindi_ocr
+paths, threads, rounds = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+engine = hindi_ocr.Engine(intra_threads=threads, batch_size=16)
+engine.recognize_line(paths[0])  # warm-up: sessions, allocations
+out = []
+for _ in range(rounds):
+    t0 = time.perf_counter(); one = [engine.recognize_line(p).text for p in paths]; t1 = time.perf_counter()
+    batch = [r.text for r in engine.recognize_lines(paths)]; t2 = time.perf_counter()
+    out.append({"one": t1 - t0, "batch": t2 - t1, "texts": one, "batch_texts": batch})
+print(json.dumps(out))
+"""
+
+
+def torch_side(model: OcrModel, cfg: ModelConfig, pre: dict, tok, paths: list[str]) -> dict:
+    mean = torch.tensor(pre["image_mean"]).view(3, 1, 1)
+    std = torch.tensor(pre["image_std"]).view(3, 1, 1)
+
+    def pixels(p: str) -> torch.Tensor:
+        img = Image.open(p).convert("RGB").resize((cfg.width, cfg.height), Image.Resampling.BILINEAR)
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32) * pre["rescale_factor"]).permute(2, 0, 1)
+        return (x - mean) / std
+
+    def text(ids: list[int]) -> str:
+        ids = ids[: ids.index(cfg.eos_id)] if cfg.eos_id in ids else ids
+        return tok.decode(ids, skip_special_tokens=True)
+
+    t0 = time.perf_counter()
+    one = [text(model.greedy(pixels(p)[None], max_len=99)[0].tolist()) for p in paths]
+    t1 = time.perf_counter()
+    batch = []
+    for i in range(0, len(paths), 16):
+        x = torch.stack([pixels(p) for p in paths[i : i + 16]])
+        batch += [text(row.tolist()) for row in model.greedy(x, max_len=99)]
+    t2 = time.perf_counter()
+    return {"one": t1 - t0, "batch": t2 - t1, "texts": one, "batch_texts": batch}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=str(REPO / "training" / "out" / "gpu-run1"))
+    ap.add_argument("--model", default=str(REPO / "models" / "hindi-trocr"))
+    ap.add_argument("--lines", default=str(REPO.parent / "shared" / "eval" / "dev" / "lines"))
+    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rust-python", default=str(REPO / ".venv-py" / "bin" / "python"))
+    args = ap.parse_args()
+
+    from tokenizers import Tokenizer
+
+    paths = [str(p) for p in sorted(pathlib.Path(args.lines).glob("*.png"))[: args.n]]
+    if not paths:
+        raise SystemExit(f"no line images in {args.lines}")
+    torch.set_num_threads(args.threads)
+    meta = json.load(open(os.path.join(args.ckpt, "ckpt_meta.json")))
+    cfg = ModelConfig(**meta["config"])
+    model = OcrModel(cfg)
+    load_ckpt(model, args.ckpt)
+    model.eval()
+    pre = json.load(open(os.path.join(args.model, "preprocessor_config.json")))
+    tok = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+    model.greedy(torch.zeros(1, 3, cfg.height, cfg.width), max_len=5)  # warm-up
+
+    rust, pt = [], []
+    for _ in range(args.rounds):
+        child = subprocess.run(
+            [args.rust_python, "-c", RUST_CHILD, json.dumps(paths), str(args.threads), "1"],
+            capture_output=True, text=True, check=True,
+        )
+        rust += json.loads(child.stdout)
+        pt.append(torch_side(model, cfg, pre, tok, paths))
+
+    n = len(paths)
+    same = sum(a == b for a, b in zip(rust[-1]["texts"], pt[-1]["texts"]))
+    print(f"{n} dev lines, {args.threads} thread(s), {args.rounds} alternating rounds, median per line:")
+    print("| mode | Rust (hindi_ocr) | Python + PyTorch | PyTorch / Rust |")
+    print("|---|---:|---:|---:|")
+    for mode, label in (("one", "one line at a time"), ("batch", "batches of 16")):
+        r = statistics.median(x[mode] for x in rust) / n * 1000
+        p = statistics.median(x[mode] for x in pt) / n * 1000
+        print(f"| {label} | {r:.1f} ms | {p:.1f} ms | {p / r:.2f}x |")
+    print(f"same text from both: {same}/{n} lines")
+
+
+if __name__ == "__main__":
+    main()
