@@ -33,6 +33,16 @@ fn multipart_error(e: MultipartError, limit: u64) -> AppError {
     }
 }
 
+/// Answer `err` to an upload refused before its form was read (no or bad credentials, a bad query), after
+/// reading and dropping the body, which the router's body limit bounds. A server that answers and closes while
+/// the client is still sending makes the client see a connection reset instead of the answer.
+pub async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
+    while let Ok(Some(mut field)) = form.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+    Err(err)
+}
+
 /// Reads the form: field `file` (required, at most `limit` bytes) and `chatId` (optional). Checks the type
 /// and that the file decodes.
 pub async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError> {

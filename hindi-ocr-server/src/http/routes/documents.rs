@@ -19,7 +19,7 @@ use crate::http::auth::AuthUser;
 use crate::http::dto::{DocumentList, DocumentView, OcrDone, OcrPending, PageQuery, StatusEvent};
 use crate::http::routes::chats::delete_blob;
 use crate::http::routes::storage;
-use crate::http::upload::{Upload, read_upload};
+use crate::http::upload::{Upload, read_upload, refuse};
 use crate::http::AppState;
 use crate::jobs::events::{changed, next_change};
 use crate::model::{Document, DocumentStatus, new_id};
@@ -54,7 +54,15 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
         (status = 413, description = "Larger than the upload limit", body = ErrorBody),
         (status = 415, description = "Not a supported file type", body = ErrorBody),
     ))]
-pub async fn upload(State(state): State<AppState>, user: AuthUser, form: Multipart) -> AppResult<(StatusCode, Json<DocumentView>)> {
+pub async fn upload(
+    State(state): State<AppState>,
+    user: Result<AuthUser, AppError>,
+    form: Multipart,
+) -> AppResult<(StatusCode, Json<DocumentView>)> {
+    let user = match user {
+        Ok(user) => user,
+        Err(e) => return refuse(form, e).await,
+    };
     let upload = read_upload(form, state.settings.max_upload_bytes).await?;
     let doc = store_and_queue(&state, &user, upload).await?;
     Ok((StatusCode::CREATED, Json(DocumentView::from(&doc))))
@@ -80,13 +88,19 @@ pub struct WaitQuery {
     ))]
 pub async fn upload_and_wait(
     State(state): State<AppState>,
-    user: AuthUser,
+    user: Result<AuthUser, AppError>,
     Query(q): Query<WaitQuery>,
     form: Multipart,
 ) -> AppResult<Response> {
+    let user = match user {
+        Ok(user) => user,
+        Err(e) => return refuse(form, e).await,
+    };
     let wait = match q.wait {
         Some(w) if w.is_finite() && w >= 0.0 => Duration::from_secs_f64(w).min(state.settings.max_wait),
-        Some(_) => return Err(AppError::BadRequest("wait must be a number of seconds >= 0".into())),
+        Some(_) => {
+            return refuse(form, AppError::BadRequest("wait must be a number of seconds >= 0".into())).await;
+        }
         None => state.settings.default_wait.min(state.settings.max_wait),
     };
     let upload = read_upload(form, state.settings.max_upload_bytes).await?;

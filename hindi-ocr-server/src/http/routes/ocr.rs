@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::AppState;
 use crate::http::auth::AuthUser;
 use crate::http::dto::ExtractResult;
-use crate::http::upload::read_upload;
+use crate::http::upload::{read_upload, refuse};
 use crate::jobs::recognize::{is_permanent, recognize_document};
 
 /// Read the text of one image or PDF (multipart field `file`) without storing anything.
@@ -22,7 +22,14 @@ use crate::jobs::recognize::{is_permanent, recognize_document};
         (status = 400, description = "Empty or corrupt file", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
     ))]
-pub async fn extract(State(state): State<AppState>, _user: AuthUser, form: Multipart) -> AppResult<Json<ExtractResult>> {
+pub async fn extract(
+    State(state): State<AppState>,
+    user: Result<AuthUser, AppError>,
+    form: Multipart,
+) -> AppResult<Json<ExtractResult>> {
+    if let Err(e) = user {
+        return refuse(form, e).await;
+    }
     let upload = read_upload(form, state.settings.max_upload_bytes).await?;
     let recognizer = Arc::clone(&state.jobs.recognizer);
     let started = Instant::now();
