@@ -14,10 +14,11 @@ help:
 	@echo "make test   - set up and start what the tests need, then run every test (Rust, Python, browser)"
 	@echo "make bench  - Criterion benchmarks of the inference hot path"
 
-# Python environment: the onnxruntime wheel whose libonnxruntime.so the engine loads (ort expects 1.31).
+# Python environment: the onnxruntime wheel whose libonnxruntime.so the engine loads (ort expects 1.31), and
+# hocr-tools' `hocr-check`, which the export tests run on our hOCR.
 $(VENV)/.ready: Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check onnxruntime==$(ORT_VERSION) numpy pillow pytest
+	$(PY) -m pip install -q --disable-pip-version-check onnxruntime==$(ORT_VERSION) numpy pillow pytest hocr-tools==1.1.1
 	touch $@
 
 setup: $(VENV)/.ready

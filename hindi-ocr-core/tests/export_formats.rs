@@ -1,5 +1,6 @@
-//! Exports: hOCR and ALTO checked structurally (and by `xmllint` for well-formedness), the searchable PDF
-//! checked with `pdftotext` (poppler-utils, installed by `make test`).
+//! Exports: hOCR and ALTO checked structurally (and by `xmllint` for well-formedness), hOCR also by
+//! `hocr-check` (the hOCR checker of hocr-tools, in the project's `.venv`), the searchable PDF checked with
+//! `pdftotext` (poppler-utils). `make test` installs all three.
 
 mod common;
 
@@ -53,11 +54,27 @@ fn xmllint_ok(xml: &str) {
     assert!(out.status.success(), "xmllint: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `hocr-check` (hocr-tools) reports in TAP: one `ok`/`not ok` line per rule (pages, lines inside pages, capability
+/// metadata, boxes that do not overlap).
+fn hocr_check_ok(hocr: &str) {
+    let checker = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/hocr-check");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.hocr");
+    std::fs::write(&path, hocr).unwrap();
+    let out = Command::new(&checker).arg(&path).output().unwrap_or_else(|e| panic!("{} (make setup installs it): {e}", checker.display()));
+    // The report goes to stderr.
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "hocr-check failed: {report}");
+    assert!(report.lines().any(|l| l.starts_with("ok ")), "hocr-check checked nothing: {report}");
+    assert!(!report.contains("not ok"), "hocr-check: {report}");
+}
+
 #[test]
 fn hocr_is_valid_and_carries_boxes_and_confidences() {
     let (doc, _, _) = document();
     let hocr = to_hocr(&doc);
     xmllint_ok(&hocr);
+    hocr_check_ok(&hocr);
     let xml = roxmltree::Document::parse_with_options(&hocr, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() }).unwrap();
     let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
     let pages: Vec<_> = xml.descendants().filter(|n| class(n, "ocr_page")).collect();
