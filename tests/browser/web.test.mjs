@@ -231,7 +231,7 @@ describe('web page', () => {
     await snap(page, 'desktop-result');
 
     await page.getByRole('button', { name: 'Copy text' }).click();
-    await page.waitForSelector('#toast:not([hidden])');
+    await page.waitForFunction(() => /Text copied/.test(document.getElementById('toast').textContent));
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.ok(cer(truth['page_001.png'], copied) < CER_LIMIT, 'copied text matches');
   });
@@ -329,8 +329,11 @@ describe('web page', () => {
     assert.ok(await page.locator('#no-chats').isVisible());
     // Alice's chat and document by URL: not found, and the API says 404 for each.
     await page.goto(chatUrl);
-    await page.waitForSelector('#toast:not([hidden])');
-    assert.match(await page.textContent('#toast'), /Not found/);
+    // Wait for this message itself: the sign-up toast may still be showing when the route changes.
+    await page.waitForFunction(() => {
+      const toast = document.getElementById('toast');
+      return !toast.hidden && /Not found/.test(toast.textContent);
+    });
     assert.ok(await page.locator('#chat-view').isHidden());
     const statuses = await page.evaluate(async (ids) => {
       const out = [];
