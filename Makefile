@@ -96,6 +96,19 @@ doc-tools:
 bench: setup
 	$(CARGO) bench --bench engine
 
+# Side-by-side comparisons (docs/PERFORMANCE.md): peak memory over a 50-page PDF, and speed/CER against
+# Tesseract 5.3 `hin` (Debian packages) through the Python bindings' venv (`make test-py` creates it).
+# The PyTorch comparison needs the training environment and a checkpoint: see benches/compare_pytorch.py.
+.PHONY: bench-memory bench-tesseract
+bench-memory: cli
+	$(PY) benches/pdf_memory.py --bin $(CLI_BIN) --pages 1,10,25,50
+
+bench-tesseract:
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx hin || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-hin; }
+	test -x $(PYP) || $(MAKE) test-py
+	$(PYP) benches/compare_tesseract.py --n 40 --rounds 3
+
 # ---- Model training part (training/; see training/README.md) ----
 # A separate, heavy environment (torch + transformers + Optimum); `make test` does not need it.
 VENV_TRAIN := .venv-train
