@@ -33,8 +33,8 @@ fn multipart_error(e: MultipartError, limit: u64) -> AppError {
     }
 }
 
-/// Answer `err` to an upload refused before its form was read (no or bad credentials, a bad query), after
-/// reading and dropping the body, which the router's body limit bounds. A server that answers and closes while
+/// Answer `err` to an upload refused before its form was fully read (no or bad credentials, a bad query, too
+/// large), after reading and dropping the rest of the body, which the router's body limit bounds. A server that answers and closes while
 /// the client is still sending makes the client see a connection reset instead of the answer.
 pub async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
     while let Ok(Some(mut field)) = form.next_field().await {
@@ -55,10 +55,9 @@ pub async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppE
                 let mut buf = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
                     if (buf.len() + chunk.len()) as u64 > limit {
-                        // Read (and drop) the rest of the body, which the router's body limit bounds, so the
-                        // client gets the 413 instead of a connection reset while it is still sending.
-                        while let Ok(Some(_)) = field.chunk().await {}
-                        return Err(AppError::PayloadTooLarge { limit });
+                        // The client gets the 413 instead of a connection reset while it is still sending.
+                        drop(field);
+                        return refuse(form, AppError::PayloadTooLarge { limit }).await;
                     }
                     buf.extend_from_slice(&chunk);
                 }
