@@ -20,6 +20,7 @@ import os
 import pathlib
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import unicodedata
@@ -27,6 +28,9 @@ import unicodedata
 import hindi_ocr
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "training"))
+import metrics  # noqa: E402
+
 DEV = REPO.parent / "shared" / "eval" / "dev"
 
 
@@ -34,19 +38,8 @@ def norm(s: str) -> str:
     return " ".join(unicodedata.normalize("NFC", s).split())
 
 
-def edits(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        prev = cur
-    return prev[-1]
-
-
 def cer(preds: list[str], truths: list[str]) -> float:
-    errors = sum(edits(norm(p), norm(t)) for p, t in zip(preds, truths))
-    return errors / max(1, sum(len(norm(t)) for t in truths))
+    return metrics.cer([norm(p) for p in preds], [norm(t) for t in truths])
 
 
 def truth(tsv: pathlib.Path) -> dict[str, str]:

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from tokenizers import Tokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from metrics import cer  # noqa: E402
 from model import ModelConfig, OcrModel, count_params  # noqa: E402
 from render import Renderer, check_raqm  # noqa: E402
 
@@ -119,19 +120,6 @@ def shift(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     theta[:, 0, 0], theta[:, 1, 1], theta[:, 0, 2], theta[:, 1, 2] = sx, sy, tx, ty
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
-
-
-def cer(pred: list[str], ref: list[str]) -> float:
-    def ed(a, b):
-        prev = list(range(len(b) + 1))
-        for i, ca in enumerate(a, 1):
-            cur = [i]
-            for j, cb in enumerate(b, 1):
-                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-            prev = cur
-        return prev[-1]
-
-    return sum(ed(p, r) for p, r in zip(pred, ref)) / max(1, sum(len(r) for r in ref))
 
 
 def save_ckpt(model: OcrModel, out: str, meta: dict) -> None:
