@@ -7,23 +7,11 @@ mod e2e_support;
 
 use std::process::Command;
 
-use e2e_support::{binary, cer, dev_dir};
-
-/// `(file, truth text, condition)` rows of pages.tsv.
-fn truth() -> Vec<(String, String, String)> {
-    let tsv = std::fs::read_to_string(dev_dir().join("pages.tsv")).expect("read ../shared/eval/dev/pages.tsv");
-    tsv.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols.len() >= 4).then(|| (cols[0].to_string(), cols[1].replace("\\n", "\n"), cols[3].to_string()))
-        })
-        .collect()
-}
+use e2e_support::{binary, cer, dev_dir, page_rows};
 
 #[test]
 fn dev_pages_keep_every_line_once_and_read_within_target() {
-    let pages = truth();
+    let pages = page_rows();
     assert!(pages.len() >= 5, "expected the five dev pages, found {}", pages.len());
     let paths: Vec<_> = pages.iter().map(|(f, _, _)| dev_dir().join(f)).collect();
     let out = Command::new(binary())

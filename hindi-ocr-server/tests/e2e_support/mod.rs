@@ -25,14 +25,27 @@ pub fn dev_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/dev")
 }
 
-/// The ground truth of a dev page (`pages/page_001.png`), with `\n` escapes turned into newlines.
-pub fn page_truth(file: &str) -> String {
-    let tsv = std::fs::read_to_string(dev_dir().join("pages.tsv")).expect("read pages.tsv");
+/// The dev pages' ground truth, `(file, text, condition)` per row of pages.tsv (`file` as
+/// `pages/page_001.png`, `\n` escapes turned into newlines).
+pub fn page_rows() -> Vec<(String, String, String)> {
+    let tsv = std::fs::read_to_string(dev_dir().join("pages.tsv")).expect("read ../shared/eval/dev/pages.tsv");
     tsv.lines()
         .skip(1)
-        .filter_map(|l| l.split_once('\t'))
-        .find(|(f, _)| *f == file)
-        .map(|(_, rest)| rest.split('\t').next().unwrap_or("").replace("\\n", "\n"))
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            let (file, text) = (cols.next()?, cols.next()?);
+            let condition = cols.nth(1).unwrap_or("");
+            Some((file.to_owned(), text.replace("\\n", "\n"), condition.to_owned()))
+        })
+        .collect()
+}
+
+/// The ground truth of a dev page (`pages/page_001.png`).
+pub fn page_truth(file: &str) -> String {
+    page_rows()
+        .into_iter()
+        .find(|(f, _, _)| f == file)
+        .map(|(_, text, _)| text)
         .unwrap_or_else(|| panic!("{file} not in pages.tsv"))
 }
 
