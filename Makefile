@@ -29,11 +29,14 @@ build: setup
 run: build
 	./target/release/hindi-ocr serve
 
+# What `cargo test` builds and runs; `cli` builds the same set so it reuses that build (same features).
+RUST_TESTS := --workspace --exclude hindi-ocr-py
+
 # The storage/service tests need FerretDB and moto: their URLs come from .tools/run/services.env (written by
 # `make services`); HINDI_OCR_REQUIRE_SERVICES=1 makes those tests fail, not skip, when the URLs are missing.
 test-rust: setup doc-tools
 	set -a; if [ -f .tools/run/services.env ]; then source .tools/run/services.env; fi; set +a; \
-	HINDI_OCR_REQUIRE_SERVICES=1 $(CARGO) test --workspace --exclude hindi-ocr-py
+	HINDI_OCR_REQUIRE_SERVICES=1 $(CARGO) test $(RUST_TESTS)
 
 # `test` runs every suite: Rust (engine parity, bundled model, documents, CLI, store/blob conformance on the
 # embedded store, FerretDB and moto, the service end to end, the worker-kill test), then the Python bindings
@@ -46,7 +49,7 @@ test: services test-rust test-py test-browser
 CLI_BIN := $(CURDIR)/target/debug/hindi-ocr
 .PHONY: cli
 cli: setup
-	$(CARGO) test --workspace --exclude hindi-ocr-py --no-run
+	$(CARGO) test $(RUST_TESTS) --no-run
 
 # Storage/service part: install (if missing) and start FerretDB and moto's S3 server on loopback.
 services: setup
