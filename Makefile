@@ -124,7 +124,7 @@ $(VENV_TRAIN)/.ready:
 	$(PYT) -c "import torch, transformers, optimum, onnx, onnxruntime, tokenizers, PIL, numpy, wordfreq, fontTools; print('training-env ok', torch.__version__, transformers.__version__)"
 	touch $@
 
-.PHONY: training-env training-apt train-data train eval-model
+.PHONY: training-env training-apt train-data train export-model eval-model
 training-env: $(VENV_TRAIN)/.ready
 
 # Debian packages the pipeline reads: fonts, HarfBuzz shaping for Pillow (raqm), and the Hindi text sources.
@@ -132,7 +132,8 @@ TRAIN_APT := fonts-deva fonts-noto-core libraqm0 libfribidi0 hunspell-hi libreof
 training-apt:
 	@dpkg -s $(TRAIN_APT) >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAIN_APT))
 
-# `make train` reproduces models/hindi-trocr from nothing: corpus -> tokenizer -> data dir -> train -> export.
+# `make train` reproduces models/hindi-trocr (int8) and models/hindi-trocr-fp32 from nothing:
+# corpus -> tokenizer -> data dir -> train -> export.
 # Training uses CUDA when present, else the CPU (far too slow for the shipped quality: see training/README.md).
 # The shipped model: TRAIN_MINUTES=8.7 on one H200 (the device tool), data dir carried as .gpu/data.
 TRAIN_DATA ?= .gpu/data
@@ -140,6 +141,7 @@ TRAIN_OUT ?= training/out/run
 TRAIN_MINUTES ?= 8.7
 TRAIN_ARGS ?= --workers $$(( $$(nproc) > 2 ? $$(nproc) - 2 : 1 ))
 MODEL_OUT ?= models/hindi-trocr
+MODEL_OUT_FP32 ?= models/hindi-trocr-fp32
 train-data: training-env training-apt
 	mkdir -p training/cache
 	$(PYT) training/corpus.py training/cache/corpus.txt --lines 400000 --seed 1234
@@ -149,7 +151,13 @@ train-data: training-env training-apt
 train: train-data
 	mkdir -p $(TRAIN_OUT)
 	OUT=$(TRAIN_OUT) PY=$(PYT) DATA=$(TRAIN_DATA) bash training/gpu_run.sh --minutes $(TRAIN_MINUTES) $(TRAIN_ARGS)
-	$(PYT) training/export.py --ckpt $(TRAIN_OUT) --data $(TRAIN_DATA) --out $(MODEL_OUT)
+	$(MAKE) export-model
+
+# The checkpoint in TRAIN_OUT -> the fp32 export (MODEL_OUT_FP32) and the int8 default (MODEL_OUT), both scored.
+export-model: training-env
+	$(PYT) training/export.py --ckpt $(TRAIN_OUT) --data $(TRAIN_DATA) --out $(MODEL_OUT_FP32)
+	$(PYT) training/export.py --ckpt $(TRAIN_OUT) --data $(TRAIN_DATA) --out $(MODEL_OUT) --int8
+	$(MAKE) eval-model MODEL_OUT=$(MODEL_OUT_FP32)
 	$(MAKE) eval-model MODEL_OUT=$(MODEL_OUT)
 
 # Dev-set CER/WER of the exported model through Python ONNX Runtime (the engine's own run: hindi-ocr ocr).

@@ -3,7 +3,9 @@
 
 Both read the same line images with greedy decoding and a key/value cache, on the same number of threads:
 - Rust: `hindi_ocr.Engine` (the PyO3 bindings over hindi-ocr-core: Pillow-exact preprocessing in Rust, the
-  exported ONNX model through ONNX Runtime), in a child process of the bindings' virtual environment;
+  exported ONNX model through ONNX Runtime), in a child process of the bindings' virtual environment, once
+  with the shipped default (`models/hindi-trocr`, int8 weights) and once with its fp32 export
+  (`models/hindi-trocr-fp32`, the checkpoint's exact arithmetic);
 - PyTorch: the training checkpoint the shipped ONNX model was exported from (`OcrModel.greedy`, eager mode,
   `torch.no_grad`), with Pillow preprocessing, in this process.
 Rounds alternate (Rust, PyTorch, Rust, ...) so that machine noise hits both; the table gives medians and the
@@ -35,8 +37,8 @@ from train import load_ckpt  # noqa: E402
 RUST_CHILD = r"""
 import json, sys, time
 import hindi_ocr
-paths, threads, rounds = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-engine = hindi_ocr.Engine(intra_threads=threads, batch_size=16)
+paths, threads, rounds, model = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+engine = hindi_ocr.Engine(model, intra_threads=threads, batch_size=16)
 engine.recognize_line(paths[0])  # warm-up: sessions, allocations
 out = []
 for _ in range(rounds):
@@ -74,7 +76,8 @@ def torch_side(model: OcrModel, cfg: ModelConfig, pre: dict, tok, paths: list[st
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=str(REPO / "training" / "out" / "gpu-run1"))
-    ap.add_argument("--model", default=str(REPO / "models" / "hindi-trocr"))
+    ap.add_argument("--models", nargs="+", default=[str(REPO / "models" / "hindi-trocr"),
+                                                    str(REPO / "models" / "hindi-trocr-fp32")])
     ap.add_argument("--lines", default=str(REPO.parent / "shared" / "eval" / "dev" / "lines"))
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--threads", type=int, default=1)
@@ -93,29 +96,35 @@ def main() -> None:
     model = OcrModel(cfg)
     load_ckpt(model, args.ckpt)
     model.eval()
-    pre = json.load(open(os.path.join(args.model, "preprocessor_config.json")))
-    tok = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+    pre = json.load(open(os.path.join(args.models[0], "preprocessor_config.json")))
+    tok = Tokenizer.from_file(os.path.join(args.models[0], "tokenizer.json"))
     model.greedy(torch.zeros(1, 3, cfg.height, cfg.width), max_len=5)  # warm-up
 
-    rust, pt = [], []
+    rust: dict[str, list[dict]] = {m: [] for m in args.models}
+    pt = []
     for _ in range(args.rounds):
-        child = subprocess.run(
-            [args.rust_python, "-c", RUST_CHILD, json.dumps(paths), str(args.threads), "1"],
-            capture_output=True, text=True, check=True,
-        )
-        rust += json.loads(child.stdout)
+        for m in args.models:
+            child = subprocess.run(
+                [args.rust_python, "-c", RUST_CHILD, json.dumps(paths), str(args.threads), "1", m],
+                capture_output=True, text=True, check=True,
+            )
+            rust[m] += json.loads(child.stdout)
         pt.append(torch_side(model, cfg, pre, tok, paths))
 
     n = len(paths)
-    same = sum(a == b for a, b in zip(rust[-1]["texts"], pt[-1]["texts"]))
+    names = [os.path.basename(m.rstrip("/")) for m in args.models]
     print(f"{n} dev lines, {args.threads} thread(s), {args.rounds} alternating rounds, median per line:")
-    print("| mode | Rust (hindi_ocr) | Python + PyTorch | PyTorch / Rust |")
-    print("|---|---:|---:|---:|")
+    print("| mode | " + " | ".join(f"Rust `{x}`" for x in names) + " | Python + PyTorch | "
+          + " | ".join(f"PyTorch / `{x}`" for x in names) + " |")
+    print("|---|" + "---:|" * (2 * len(names) + 1))
     for mode, label in (("one", "one line at a time"), ("batch", "batches of 16")):
-        r = statistics.median(x[mode] for x in rust) / n * 1000
         p = statistics.median(x[mode] for x in pt) / n * 1000
-        print(f"| {label} | {r:.1f} ms | {p:.1f} ms | {p / r:.2f}x |")
-    print(f"same text from both: {same}/{n} lines")
+        r = [statistics.median(x[mode] for x in rust[m]) / n * 1000 for m in args.models]
+        print(f"| {label} | " + " | ".join(f"{v:.1f} ms" for v in r) + f" | {p:.1f} ms | "
+              + " | ".join(f"{p / v:.2f}x" for v in r) + " |")
+    for m, name in zip(args.models, names):
+        same = sum(a == b for a, b in zip(rust[m][-1]["texts"], pt[-1]["texts"]))
+        print(f"same text as PyTorch from `{name}`: {same}/{n} lines")
 
 
 if __name__ == "__main__":

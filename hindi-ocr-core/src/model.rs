@@ -736,9 +736,14 @@ fn check_tokenizer(tok: &Tokenizer, g: &GenerationConfig, shape: &DecoderShape, 
 /// Environment variable naming the bundled model directory explicitly.
 pub const MODEL_ENV: &str = "HINDI_OCR_MODEL";
 
+/// The bundled model's directory name inside `models/` (int8; `hindi-trocr-fp32` beside it is the same model in
+/// full precision).
+pub const BUNDLED_NAME: &str = "hindi-trocr";
+
 /// Find the bundled model: `$HINDI_OCR_MODEL`, else a `models/` directory next to the executable (or a parent),
 /// in the current directory (or a parent), or in the source tree; inside `models/`, the directory itself if it
-/// holds `config.json`, else the first subdirectory (by name) that holds `encoder_model.onnx` and `config.json`.
+/// holds `config.json`, else [`BUNDLED_NAME`], else the first subdirectory (by name) that holds
+/// `encoder_model.onnx` and `config.json`.
 pub fn find_bundled() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(p));
@@ -769,6 +774,9 @@ fn model_in(models: &Path) -> Option<PathBuf> {
     let is_model = |d: &Path| d.join(files::CONFIG).is_file() && d.join(files::ENCODER).is_file();
     if is_model(models) {
         return Some(models.to_path_buf());
+    }
+    if is_model(&models.join(BUNDLED_NAME)) {
+        return Some(models.join(BUNDLED_NAME));
     }
     let mut subdirs: Vec<PathBuf> = std::fs::read_dir(models).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| is_model(p)).collect();
     subdirs.sort();
@@ -838,5 +846,23 @@ mod tests {
         let g: Value = serde_json::json!({"decoder_start_token_id": 0, "early_stopping": "never"});
         let r = parse_generation(Some(&g), &serde_json::json!({}), &texts()).unwrap();
         assert_eq!(r.early_stopping, EarlyStopping::Never);
+    }
+
+    #[test]
+    fn models_dir_prefers_the_bundled_name() {
+        let root = tempfile::tempdir().unwrap();
+        let make = |name: &str| {
+            let d = root.path().join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(files::CONFIG), "{}").unwrap();
+            std::fs::write(d.join(files::ENCODER), "").unwrap();
+        };
+        assert_eq!(model_in(root.path()), None);
+        make("another-model");
+        assert_eq!(model_in(root.path()), Some(root.path().join("another-model")));
+        // `hindi-trocr` wins over names sorting before it, and over `hindi-trocr-fp32`.
+        make("hindi-trocr-fp32");
+        make(BUNDLED_NAME);
+        assert_eq!(model_in(root.path()), Some(root.path().join(BUNDLED_NAME)));
     }
 }
