@@ -158,20 +158,53 @@ fn segment_line(
 ) -> Vec<Segment> {
     let pad = ((bbox.height as f32 * 0.12).round() as u32).max(4);
     let max_w = (max_aspect * (bbox.height + 2 * pad) as f32).max(1.0) as u32;
-    let mut segments = Vec::new();
-    let mut start = 0;
-    while start < words.len() {
-        let mut end = start + 1;
-        while end < words.len() && words[end].x + words[end].width - words[start].x + 2 * pad <= max_w {
-            end += 1;
+    cut_at_word_gaps(words, pad, max_w)
+        .into_iter()
+        .map(|range| {
+            let x0 = words[range.start].x;
+            let x1 = words[range.clone()].iter().map(|b| b.x + b.width).max().unwrap_or(x0);
+            let seg_box = BBox { x: x0, y: bbox.y, width: x1 - x0, height: bbox.height };
+            Segment { bbox: seg_box, words: range, image: crop(page, found, owner, line, seg_box, pad) }
+        })
+        .collect()
+}
+
+/// Word ranges of the pieces a line is cut into: as few pieces as fit `max_w` (padded width), and among those
+/// the most even widths. Filling pieces greedily would leave a last piece of one short word (`५`, `की`), which
+/// the model then sees stretched 20 times and misreads; even pieces are all read at about the same scale.
+fn cut_at_word_gaps(words: &[BBox], pad: u32, max_w: u32) -> Vec<std::ops::Range<usize>> {
+    let n = words.len();
+    // best[i]: (pieces, sum of squared widths, start of the last piece) for words[..i].
+    let mut best: Vec<(u32, u64, usize)> = vec![(u32::MAX, u64::MAX, 0); n + 1];
+    best[0] = (0, 0, 0);
+    for i in 1..=n {
+        let mut right = 0;
+        for j in (0..i).rev() {
+            right = right.max(words[j].x + words[j].width);
+            let width = right.saturating_sub(words[j].x) + 2 * pad;
+            // A single word wider than max_w still makes a piece of its own.
+            if width > max_w && j + 1 < i {
+                break;
+            }
+            let (pieces, sq, _) = best[j];
+            if pieces == u32::MAX {
+                continue;
+            }
+            let cand = (pieces + 1, sq + u64::from(width) * u64::from(width), j);
+            if (cand.0, cand.1) < (best[i].0, best[i].1) {
+                best[i] = cand;
+            }
         }
-        let x0 = words[start].x;
-        let x1 = words[start..end].iter().map(|b| b.x + b.width).max().unwrap_or(x0);
-        let seg_box = BBox { x: x0, y: bbox.y, width: x1 - x0, height: bbox.height };
-        segments.push(Segment { bbox: seg_box, words: start..end, image: crop(page, found, owner, line, seg_box, pad) });
-        start = end;
     }
-    segments
+    let mut ranges = Vec::new();
+    let mut end = n;
+    while end > 0 {
+        let start = best[end].2;
+        ranges.push(start..end);
+        end = start;
+    }
+    ranges.reverse();
+    ranges
 }
 
 /// A padded grey crop in which ink that belongs to other lines or to noise is painted white.
@@ -214,4 +247,47 @@ pub fn draw_layout(gray: &GrayImage, layout: &PageLayout) -> RgbImage {
         }
     }
     rgb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(widths: &[u32], gap: u32) -> Vec<BBox> {
+        let mut x = 0;
+        widths
+            .iter()
+            .map(|&w| {
+                let b = BBox { x, y: 0, width: w, height: 30 };
+                x += w + gap;
+                b
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_are_few_and_even() {
+        // 22 words of 50 px, 10 px gaps: 7 fit in 456 px, so greedy filling gives 7, 7, 7 and a lone word.
+        let words = row(&[50; 22], 10);
+        let cuts = cut_at_word_gaps(&words, 4, 456);
+        assert_eq!(cuts.len(), 4, "{cuts:?}");
+        let sizes: Vec<usize> = cuts.iter().map(|r| r.len()).collect();
+        assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
+        // The ranges cover every word once, in order.
+        assert_eq!(cuts.first().unwrap().start, 0);
+        assert_eq!(cuts.last().unwrap().end, 22);
+        assert!(cuts.windows(2).all(|w| w[0].end == w[1].start));
+        for r in &cuts {
+            let w = words[r.end - 1].x + words[r.end - 1].width - words[r.start].x + 8;
+            assert!(w <= 456, "{r:?} is {w} px");
+        }
+    }
+
+    #[test]
+    fn short_lines_stay_whole_and_wide_words_stand_alone() {
+        assert_eq!(cut_at_word_gaps(&row(&[50; 3], 10), 4, 456), vec![0..3]);
+        assert_eq!(cut_at_word_gaps(&[], 4, 456), Vec::<std::ops::Range<usize>>::new());
+        let cuts = cut_at_word_gaps(&row(&[100, 600, 100], 10), 4, 456);
+        assert_eq!(cuts, vec![0..1, 1..2, 2..3]);
+    }
 }
