@@ -65,13 +65,14 @@ impl Format {
         }
     }
 
-    /// The usual file extension.
+    /// The file extension outputs get (CLI, HTTP downloads): hOCR and ALTO say what they are and still open
+    /// in a browser or an XML tool (`scan.hocr.html`, `scan.alto.xml`).
     pub fn extension(self) -> &'static str {
         match self {
             Format::Text => "txt",
             Format::Json => "json",
-            Format::Hocr => "hocr",
-            Format::Alto => "xml",
+            Format::Hocr => "hocr.html",
+            Format::Alto => "alto.xml",
             Format::Pdf => "pdf",
         }
     }

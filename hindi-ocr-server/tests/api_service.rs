@@ -376,7 +376,13 @@ async fn upload_and_wait_answers_200_or_202() {
     let r = api.upload("/api/documents/ocr?wait=0", &t, &page_png(), None).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(r.json()["status"], "queued");
-    assert_eq!(api.upload("/api/documents/ocr?wait=-1", &t, &page_png(), None).await.status, StatusCode::BAD_REQUEST);
+    for bad in ["-1", "abc", "inf"] {
+        let r = api.upload(&format!("/api/documents/ocr?wait={bad}"), &t, &page_png(), None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "wait={bad}");
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains("wait"), "wait={bad}: {}", r.json());
+    }
+    // Only the wait=0 upload was stored.
+    assert_eq!(api.call("GET", "/api/documents", Some(&t), None).await.json()["documents"].as_array().map(Vec::len), Some(1));
     api.stop().await;
 }
 

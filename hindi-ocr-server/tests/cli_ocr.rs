@@ -100,6 +100,18 @@ fn output_directory_gets_one_file_per_input() {
     let one: serde_json::Value = serde_json::from_slice(&std::fs::read(out_dir.join("one.json")).unwrap()).unwrap();
     assert_eq!(one["text"], "w300");
     assert!(out_dir.join("two.json").exists());
+
+    // hOCR and ALTO files are named as the HTTP API names its downloads.
+    for (format, ext) in [("hocr", "hocr.html"), ("alto", "alto.xml")] {
+        let (code, _, _) = run(&args(&[
+            "--layout", "line", "--format", format, "--output", out_dir.to_str().unwrap(), a.to_str().unwrap(), b.to_str().unwrap(),
+        ]));
+        assert_eq!(code, ExitCode::SUCCESS);
+        for stem in ["one", "two"] {
+            let written = std::fs::read_to_string(out_dir.join(format!("{stem}.{ext}"))).unwrap();
+            assert!(written.contains(if format == "hocr" { "ocr_line" } else { "<alto" }), "{stem}.{ext}: {written}");
+        }
+    }
 }
 
 #[test]

@@ -158,6 +158,17 @@ async fn scenario(backend: Backend) {
         let path = ["/api/documents", "/api/documents/ocr", "/api/ocr/extract"][i % 3];
         assert_eq!(c.upload(path, None, big.clone(), "big.png", None).await.status, 401, "{path} anonymous, try {i}");
     }
+    // The same for what is refused before the form is read for other reasons: a body that is not a form, a
+    // bad `wait`.
+    for path in ["/api/documents", "/api/documents/ocr", "/api/ocr/extract"] {
+        let a = c.post_raw(path, Some(&bob), big.clone(), "image/png").await;
+        assert_eq!(a.status, 400, "{path} raw PNG body: {}", a.json);
+        assert!(a.json["error"]["message"].as_str().unwrap_or("").contains("multipart/form-data"), "{}", a.json);
+    }
+    for wait in ["abc", "-1"] {
+        let a = c.upload(&format!("/api/documents/ocr?wait={wait}"), Some(&bob), big.clone(), "big.png", None).await;
+        assert_eq!(a.status, 400, "wait={wait}: {}", a.json);
+    }
     assert_eq!(count_documents(&c, &bob).await, 0);
 
     // Bad uploads: 400 / 415 / 400 / 413, and nothing stored.

@@ -5,12 +5,55 @@
 //! reaches the blob store: a corrupt or unsupported file must leave nothing behind. The blob store then
 //! receives it as a stream.
 
-use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::{StatusCode, header};
 use bytes::Bytes;
 
+use super::AppState;
+use super::auth::AuthUser;
 use crate::error::AppError;
+
+/// A signed-in user's checked upload: the extractor of every upload route. Whatever is refused before the
+/// form is read (no or bad credentials, a body that is not a form, a bad query seen by the handler's other
+/// extractors) is answered only after the body has been read and dropped: a server that answers and closes
+/// while the client is still sending makes the client see a connection reset instead of the answer.
+#[derive(Debug)]
+pub struct UserUpload {
+    /// Who uploads.
+    pub user: AuthUser,
+    /// The checked file and form fields.
+    pub upload: Upload,
+}
+
+impl FromRequest<AppState> for UserUpload {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let user = AuthUser::from_request_parts(&mut parts, state).await;
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        let req = Request::from_parts(parts, body);
+        if !is_form {
+            // Read (within the route's body limit) and drop.
+            let _ = Bytes::from_request(req, state).await;
+            return Err(user.err().unwrap_or_else(|| {
+                AppError::BadRequest("send the file as a multipart/form-data form with a `file` field".into())
+            }));
+        }
+        let form = Multipart::from_request(req, state).await.map_err(|e| AppError::BadRequest(e.body_text()))?;
+        let user = match user {
+            Ok(user) => user,
+            Err(e) => return refuse(form, e).await,
+        };
+        let upload = read_upload(form, state.settings.max_upload_bytes).await?;
+        Ok(UserUpload { user, upload })
+    }
+}
 
 /// A checked upload.
 #[derive(Debug)]
@@ -33,10 +76,9 @@ fn multipart_error(e: MultipartError, limit: u64) -> AppError {
     }
 }
 
-/// Answer `err` to an upload refused before its form was fully read (no or bad credentials, a bad query, too
-/// large), after reading and dropping the rest of the body, which the router's body limit bounds. A server that answers and closes while
-/// the client is still sending makes the client see a connection reset instead of the answer.
-pub async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
+/// Answer `err` to an upload refused before its form was fully read (no or bad credentials, too large), after
+/// reading and dropping the rest of the body, which the route's body limit bounds.
+async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
     while let Ok(Some(mut field)) = form.next_field().await {
         while let Ok(Some(_)) = field.chunk().await {}
     }

@@ -265,6 +265,15 @@ impl Client {
         Self::answer(req.send().await.expect("upload")).await
     }
 
+    /// A POST of `bytes` as the whole body with `content_type` (not a form).
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, bytes: Vec<u8>, content_type: &str) -> Answer {
+        let mut req = self.http.post(format!("{}{path}", self.url)).header("content-type", content_type).body(bytes);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await.expect("post")).await
+    }
+
     async fn answer(res: reqwest::Response) -> Answer {
         let status = res.status().as_u16();
         let headers = res.headers().clone();

@@ -5,7 +5,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +20,7 @@ use crate::http::auth::AuthUser;
 use crate::http::dto::{DocumentList, DocumentView, OcrDone, OcrPending, PageQuery, StatusEvent};
 use crate::http::routes::chats::delete_blob;
 use crate::http::routes::storage;
-use crate::http::upload::{Upload, read_upload, refuse};
+use crate::http::upload::{Upload, UserUpload};
 use crate::http::AppState;
 use crate::jobs::events::{changed, next_change};
 use crate::model::{Document, DocumentStatus, new_id};
@@ -56,14 +57,8 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
     ))]
 pub async fn upload(
     State(state): State<AppState>,
-    user: Result<AuthUser, AppError>,
-    form: Multipart,
+    UserUpload { user, upload }: UserUpload,
 ) -> AppResult<(StatusCode, Json<DocumentView>)> {
-    let user = match user {
-        Ok(user) => user,
-        Err(e) => return refuse(form, e).await,
-    };
-    let upload = read_upload(form, state.settings.max_upload_bytes).await?;
     let doc = store_and_queue(&state, &user, upload).await?;
     Ok((StatusCode::CREATED, Json(DocumentView::from(&doc))))
 }
@@ -88,22 +83,16 @@ pub struct WaitQuery {
     ))]
 pub async fn upload_and_wait(
     State(state): State<AppState>,
-    user: Result<AuthUser, AppError>,
-    Query(q): Query<WaitQuery>,
-    form: Multipart,
+    // Taken as a Result so that a bad query is answered after the upload has been read (see UserUpload).
+    q: Result<Query<WaitQuery>, QueryRejection>,
+    UserUpload { user, upload }: UserUpload,
 ) -> AppResult<Response> {
-    let user = match user {
-        Ok(user) => user,
-        Err(e) => return refuse(form, e).await,
-    };
-    let wait = match q.wait {
+    let bad_wait = || AppError::BadRequest("wait must be a number of seconds >= 0".into());
+    let wait = match q.map_err(|_| bad_wait())?.0.wait {
         Some(w) if w.is_finite() && w >= 0.0 => Duration::from_secs_f64(w).min(state.settings.max_wait),
-        Some(_) => {
-            return refuse(form, AppError::BadRequest("wait must be a number of seconds >= 0".into())).await;
-        }
+        Some(_) => return Err(bad_wait()),
         None => state.settings.default_wait.min(state.settings.max_wait),
     };
-    let upload = read_upload(form, state.settings.max_upload_bytes).await?;
     let mut events = state.jobs.events.subscribe();
     let mut doc = store_and_queue(&state, &user, upload).await?;
     let deadline = tokio::time::Instant::now() + wait;
@@ -246,6 +235,18 @@ pub enum ExportFormat {
     Pdf,
 }
 
+impl From<ExportFormat> for export::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Text => export::Format::Text,
+            ExportFormat::Json => export::Format::Json,
+            ExportFormat::Hocr => export::Format::Hocr,
+            ExportFormat::Alto => export::Format::Alto,
+            ExportFormat::Pdf => export::Format::Pdf,
+        }
+    }
+}
+
 /// `GET /api/documents/{id}/ocr` query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -278,23 +279,24 @@ pub async fn result(
         None => return Err(AppError::internal("completed document has no stored result")),
     };
     let stem = doc.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&doc.file_name).to_owned();
-    let (bytes, content_type, ext): (Vec<u8>, &str, &str) = match q.format {
-        ExportFormat::Text => (export::to_text(&result).into_bytes(), "text/plain; charset=utf-8", "txt"),
-        ExportFormat::Json => (export::to_json(&result).into_bytes(), "application/json", "json"),
-        ExportFormat::Hocr => (export::to_hocr(&result).into_bytes(), "text/html; charset=utf-8", "hocr.html"),
-        ExportFormat::Alto => (export::to_alto(&result).into_bytes(), "application/xml; charset=utf-8", "alto.xml"),
+    let bytes: Vec<u8> = match q.format {
+        ExportFormat::Text => export::to_text(&result).into_bytes(),
+        ExportFormat::Json => export::to_json(&result).into_bytes(),
+        ExportFormat::Hocr => export::to_hocr(&result).into_bytes(),
+        ExportFormat::Alto => export::to_alto(&result).into_bytes(),
         ExportFormat::Pdf => {
             // The page images come from the original file, rendered again the way OCR read them.
             let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
             let source = state.jobs.blobs.get(&key).await.map_err(storage)?;
-            let pdf = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || {
                 export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options())
             })
             .await?
-            .map_err(AppError::internal)?;
-            (pdf, "application/pdf", "pdf")
+            .map_err(AppError::internal)?
         }
     };
+    let format = export::Format::from(q.format);
+    let (content_type, ext) = (format.content_type(), format.extension());
     // Download names say what the file is and open in the right program: `scan.hocr.html`, `scan.alto.xml`.
     let kind = if q.download.is_some() { "attachment" } else { "inline" };
     let mut response = bytes.into_response();

@@ -5,13 +5,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::AppState;
-use crate::http::auth::AuthUser;
 use crate::http::dto::ExtractResult;
-use crate::http::upload::{read_upload, refuse};
+use crate::http::upload::UserUpload;
 use crate::jobs::recognize::{is_permanent, recognize_document};
 
 /// Read the text of one image or PDF (multipart field `file`) without storing anything.
@@ -24,13 +23,8 @@ use crate::jobs::recognize::{is_permanent, recognize_document};
     ))]
 pub async fn extract(
     State(state): State<AppState>,
-    user: Result<AuthUser, AppError>,
-    form: Multipart,
+    UserUpload { upload, .. }: UserUpload,
 ) -> AppResult<Json<ExtractResult>> {
-    if let Err(e) = user {
-        return refuse(form, e).await;
-    }
-    let upload = read_upload(form, state.settings.max_upload_bytes).await?;
     let recognizer = Arc::clone(&state.jobs.recognizer);
     let started = Instant::now();
     let doc = tokio::task::spawn_blocking(move || recognize_document(&upload.bytes, recognizer.as_ref(), &mut |_, _| {}))
