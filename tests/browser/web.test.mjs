@@ -220,6 +220,10 @@ describe('web page', () => {
     await page.waitForFunction(() => document.getElementById('page-image').naturalWidth > 0);
     const lines = await page.locator('.ocr-line').count();
     assert.equal(await page.locator('#line-overlay rect.line-box').count(), lines);
+    // A landscape page is drawn above the text at the full width of the result, not squeezed beside it.
+    const frame = await page.locator('#image-frame').boundingBox();
+    const panes = await page.locator('.result-panes').boundingBox();
+    assert.ok(frame.width > 0.95 * panes.width, `image ${frame.width} px wide in ${panes.width} px`);
     // Hovering a line in the text highlights its box, and the other way round.
     await page.locator('.ocr-line').nth(1).hover();
     assert.equal(await page.locator('#line-overlay rect.line-box.active').getAttribute('data-line'), '1');

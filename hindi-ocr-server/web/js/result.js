@@ -101,6 +101,9 @@ function renderImage(page) {
   img.style.transform = Math.abs(skew) > 0.05 ? `rotate(${skew}deg)` : '';
   // The frame keeps the page's aspect ratio so the SVG (viewBox = page size) scales with the image.
   if (page && page.width && page.height) frame.style.aspectRatio = `${page.width} / ${page.height}`;
+  // A landscape page beside the text would be drawn at half the width, too small to read: put it above.
+  const wide = Boolean(page && page.width > 1.2 * page.height);
+  document.querySelector('.result-panes').classList.toggle('wide-page', wide);
 }
 
 function renderPage() {
