@@ -110,7 +110,7 @@ bench-tesseract:
 	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx hin || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-hin; }
 	test -x $(PYP) || $(MAKE) test-py
-	$(PYP) benches/compare_tesseract.py --n 40 --rounds 3
+	$(PYP) benches/compare_tesseract.py --n 40 --rounds 5
 
 # ---- Model training part (training/; see training/README.md) ----
 # A separate, heavy environment (torch + transformers + Optimum); `make test` does not need it.
