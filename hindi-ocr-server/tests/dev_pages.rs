@@ -7,7 +7,7 @@ mod e2e_support;
 
 use std::process::Command;
 
-use e2e_support::{binary, cer, dev_dir, page_rows};
+use e2e_support::{binary, cer, dev_dir, line_rows, page_rows};
 
 #[test]
 fn dev_pages_keep_every_line_once_and_read_within_target() {
@@ -54,4 +54,50 @@ fn dev_pages_keep_every_line_once_and_read_within_target() {
     let overall = errors / chars as f64;
     eprintln!("dev pages CER {:.2}% over {chars} characters", 100.0 * overall);
     assert!(overall <= 0.04, "dev pages CER {:.2}% is above the 4% target", 100.0 * overall);
+}
+
+/// Runs `hindi-ocr ocr --format tsv` with `layout` on `files` (relative to the dev dir); the texts in order.
+fn read_tsv(layout: &str, files: &[&str]) -> Vec<String> {
+    let out = Command::new(binary())
+        .args(["ocr", "--layout", layout, "--format", "tsv"])
+        .args(files.iter().map(|f| dev_dir().join(f)))
+        .output()
+        .expect("run hindi-ocr ocr");
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+    let texts: Vec<String> = stdout.lines().filter_map(|l| l.split_once('\t')).map(|(_, t)| t.replace("\\n", "\n")).collect();
+    assert_eq!(texts.len(), files.len(), "one row per input:\n{stdout}");
+    texts
+}
+
+#[test]
+fn auto_layout_reads_every_dev_line_as_line_layout_does() {
+    // `auto` (the default) must take each line image for a line, short ones too (line_0076 is 209x63: not
+    // wide enough to be called a line by its shape, so it goes through page analysis, which must find one line).
+    let rows = line_rows();
+    let files: Vec<&str> = rows.iter().map(|(f, _, _)| f.as_str()).collect();
+    let auto = read_tsv("auto", &files);
+    let line = read_tsv("line", &files);
+    for ((file, want, _), (a, l)) in rows.iter().zip(auto.iter().zip(&line)) {
+        assert!(!a.contains('\n'), "{file}: auto split the line: {a:?}");
+        assert!(cer(a, want) <= cer(l, want) + 0.05, "{file}: auto {a:?} vs line {l:?} (truth {want:?})");
+    }
+}
+
+#[test]
+fn page_layout_on_clean_line_images_finds_one_line() {
+    // Page analysis on an image that holds one line: no column split at a wide word gap, words not taken for
+    // pictures because they fill most of the image's height.
+    let rows: Vec<_> = line_rows().into_iter().filter(|(_, _, c)| c == "clean").collect();
+    let files: Vec<&str> = rows.iter().map(|(f, _, _)| f.as_str()).collect();
+    let got = read_tsv("page", &files);
+    let (mut errors, mut chars) = (0.0, 0usize);
+    for ((file, want, _), g) in rows.iter().zip(&got) {
+        assert_eq!(g.lines().count(), 1, "{file}: {g:?}");
+        let n = want.chars().count();
+        errors += cer(g, want) * n as f64;
+        chars += n;
+    }
+    let overall = errors / chars as f64;
+    assert!(overall <= 0.02, "clean dev lines read with --layout page: CER {:.2}%", 100.0 * overall);
 }

@@ -130,18 +130,32 @@ impl Components {
 }
 
 /// The typical height of a text component (a word or letter): the median height of components that are
-/// neither tiny nor huge. `None` when there is nothing that looks like text.
+/// neither tiny nor huge, each counted by its width. Counting by width measures the height along the length
+/// of the text: on a blurred or broken scan a word falls apart into many narrow fragments (and dots and
+/// matras are narrow too), which by count would outvote the words and make the estimate a fraction of the
+/// real height (then whole words were taken for blobs and dropped). `None` when nothing looks like text.
 pub fn text_height(comps: &[Component], page_w: u32, page_h: u32) -> Option<f32> {
-    let mut hs: Vec<u32> = comps
+    // Taller than a third of a page is a picture, not text; but on a short, wide image (a line or two cut out
+    // of a page) the words themselves are most of its height, so there the bound is a quarter of the width.
+    let max_h = (page_h / 3).max((page_w / 4).min(page_h));
+    let mut hs: Vec<(u32, u64)> = comps
         .iter()
-        .filter(|c| c.area >= 12 && c.height() >= 5 && c.height() < page_h / 3 + 1 && c.width() < page_w / 2 + 1)
-        .map(|c| c.height())
+        .filter(|c| c.area >= 12 && c.height() >= 5 && c.height() <= max_h && c.width() < page_w / 2 + 1)
+        .map(|c| (c.height(), u64::from(c.width())))
         .collect();
     if hs.is_empty() {
         return None;
     }
     hs.sort_unstable();
-    Some(hs[hs.len() / 2] as f32)
+    let half = hs.iter().map(|&(_, w)| w).sum::<u64>().div_ceil(2);
+    let mut seen = 0;
+    for &(h, w) in &hs {
+        seen += w;
+        if seen >= half {
+            return Some(h as f32);
+        }
+    }
+    hs.last().map(|&(h, _)| h as f32)
 }
 
 /// Mark specks, rules and blobs, given the typical text height `th`.
@@ -158,5 +172,34 @@ pub fn classify(comps: &mut [Component], th: f32) {
         } else {
             Kind::Text
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comp(x0: u32, y0: u32, w: u32, h: u32) -> Component {
+        Component { x0, y0, x1: x0 + w, y1: y0 + h, area: w * h / 3, peak_row: y0, peak_count: w, kind: Kind::Text }
+    }
+
+    #[test]
+    fn text_height_counts_components_by_width() {
+        // A blurred word falls apart: 3 words 25 px high and 80 wide, 12 narrow fragments 6 px high.
+        let mut comps: Vec<Component> = (0..3).map(|i| comp(i * 100, 10, 80, 25)).collect();
+        comps.extend((0..12).map(|i| comp(i * 20, 40, 4, 6)));
+        assert_eq!(text_height(&comps, 2000, 2000), Some(25.0));
+    }
+
+    #[test]
+    fn on_a_line_image_words_are_not_taken_for_pictures() {
+        // A 700x60 line image: its words are 40 px high, two thirds of the image.
+        let mut comps: Vec<Component> = (0..6).map(|i| comp(10 + i * 110, 10, 90, 40)).collect();
+        comps.extend((0..4).map(|i| comp(30 + i * 150, 5, 5, 5)));
+        assert_eq!(text_height(&comps, 700, 60), Some(40.0));
+        // On a page, something a third of the page high is still left out.
+        let mut page: Vec<Component> = (0..40).map(|i| comp(100 + (i % 8) * 200, 100 + (i / 8) * 60, 150, 30)).collect();
+        page.push(comp(100, 900, 900, 1200));
+        assert_eq!(text_height(&page, 2480, 3508), Some(30.0));
     }
 }

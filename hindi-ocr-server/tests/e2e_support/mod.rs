@@ -28,7 +28,17 @@ pub fn dev_dir() -> PathBuf {
 /// The dev pages' ground truth, `(file, text, condition)` per row of pages.tsv (`file` as
 /// `pages/page_001.png`, `\n` escapes turned into newlines).
 pub fn page_rows() -> Vec<(String, String, String)> {
-    let tsv = std::fs::read_to_string(dev_dir().join("pages.tsv")).expect("read ../shared/eval/dev/pages.tsv");
+    truth_rows("pages.tsv")
+}
+
+/// The dev lines' ground truth, `(file, text, condition)` per row of lines.tsv (`file` as
+/// `lines/line_0001.png`).
+pub fn line_rows() -> Vec<(String, String, String)> {
+    truth_rows("lines.tsv")
+}
+
+fn truth_rows(name: &str) -> Vec<(String, String, String)> {
+    let tsv = std::fs::read_to_string(dev_dir().join(name)).unwrap_or_else(|e| panic!("read ../shared/eval/dev/{name}: {e}"));
     tsv.lines()
         .skip(1)
         .filter_map(|l| {
