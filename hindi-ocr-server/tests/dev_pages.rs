@@ -85,10 +85,11 @@ fn auto_layout_reads_every_dev_line_as_line_layout_does() {
 }
 
 #[test]
-fn page_layout_on_clean_line_images_finds_one_line() {
-    // Page analysis on an image that holds one line: no column split at a wide word gap, words not taken for
-    // pictures because they fill most of the image's height.
-    let rows: Vec<_> = line_rows().into_iter().filter(|(_, _, c)| c == "clean").collect();
+fn page_layout_on_line_images_finds_one_line() {
+    // Page analysis on an image that holds one line, clean or faint and blurred: no column split at a wide
+    // word gap, words not taken for pictures because they fill most of the image's height, faint print
+    // binarised whole (the stretched Sauvola rule).
+    let rows = line_rows();
     let files: Vec<&str> = rows.iter().map(|(f, _, _)| f.as_str()).collect();
     let got = read_tsv("page", &files);
     let (mut errors, mut chars) = (0.0, 0usize);
@@ -99,5 +100,5 @@ fn page_layout_on_clean_line_images_finds_one_line() {
         chars += n;
     }
     let overall = errors / chars as f64;
-    assert!(overall <= 0.02, "clean dev lines read with --layout page: CER {:.2}%", 100.0 * overall);
+    assert!(overall <= 0.02, "dev lines read with --layout page: CER {:.2}%", 100.0 * overall);
 }

@@ -23,6 +23,62 @@ pub fn default_window(width: u32, height: u32) -> u32 {
 /// Pixels in a nearly flat neighbourhood (standard deviation under 6 grey levels) are background: that keeps
 /// JPEG noise and paper texture out of the ink.
 pub fn sauvola(gray: &GrayImage, window: u32, k: f32) -> GrayImage {
+    sauvola_in_range(gray, window, k, Contrast::FULL)
+}
+
+/// The grey range the page's content spans: its darkest and lightest 0.5 % left out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contrast {
+    /// The darkest level counted (ink).
+    pub lo: f64,
+    /// `255 / (hi - lo)`, at most [`Contrast::MAX_GAIN`].
+    pub gain: f64,
+}
+
+impl Contrast {
+    /// No stretch.
+    pub const FULL: Contrast = Contrast { lo: 0.0, gain: 1.0 };
+    /// A faint scan's range is stretched at most 4 times: an empty page's sensor noise must stay paper.
+    pub const MAX_GAIN: f64 = 4.0;
+
+    /// Measure a page's range from its histogram.
+    pub fn of(gray: &GrayImage) -> Contrast {
+        let mut hist = [0u64; 256];
+        for p in gray.pixels() {
+            hist[p[0] as usize] += 1;
+        }
+        let n: u64 = hist.iter().sum();
+        if n == 0 {
+            return Contrast::FULL;
+        }
+        let cut = n / 200;
+        let level = |from_top: bool| {
+            let mut seen = 0;
+            for i in 0..256 {
+                let v = if from_top { 255 - i } else { i };
+                seen += hist[v];
+                if seen > cut {
+                    return v as f64;
+                }
+            }
+            if from_top { 0.0 } else { 255.0 }
+        };
+        let (lo, hi) = (level(false), level(true));
+        let gain = (255.0 / (hi - lo).max(1.0)).clamp(1.0, Self::MAX_GAIN);
+        Contrast { lo, gain }
+    }
+}
+
+/// Sauvola on the page as if its grey range `contrast` were stretched to 0..255: faint print on grey paper
+/// (a light photocopy, a washed-out photo) has a local standard deviation far under Sauvola's 128, and with
+/// the plain rule only its darkest strokes come out, so the letters fall apart. The rule is stretched rather
+/// than the image, and the flat-paper test stays on the page's own levels.
+pub fn sauvola_stretched(gray: &GrayImage, window: u32, k: f32) -> GrayImage {
+    sauvola_in_range(gray, window, k, Contrast::of(gray))
+}
+
+fn sauvola_in_range(gray: &GrayImage, window: u32, k: f32, contrast: Contrast) -> GrayImage {
+    let Contrast { lo, gain } = contrast;
     let (w, h) = gray.dimensions();
     let mut out = GrayImage::new(w, h);
     if w == 0 || h == 0 {
@@ -72,12 +128,15 @@ pub fn sauvola(gray: &GrayImage, window: u32, k: f32) -> GrayImage {
             let n = (rows * (x1 - x0) as u64) as f64;
             let mean = (pre_sum[x1] - pre_sum[x0]) as f64 / n;
             let var = ((pre_sq[x1] - pre_sq[x0]) as f64 / n - mean * mean).max(0.0);
-            let sd = var.sqrt();
-            if sd < 6.0 {
+            // Flat paper is judged on the page's own grey levels: stretched, a blank scan's sensor noise would
+            // pass for contrast.
+            if var.sqrt() < 6.0 {
                 continue;
             }
-            let t = mean * (1.0 + k as f64 * (sd / 128.0 - 1.0));
-            if (row[x] as f64) < t {
+            // The stretched image's statistics: (v - lo) * gain.
+            let sd = var.sqrt() * gain;
+            let t = (mean - lo) * gain * (1.0 + k as f64 * (sd / 128.0 - 1.0));
+            if (row[x] as f64 - lo) * gain < t {
                 orow[x] = INK;
             }
         }
@@ -110,5 +169,31 @@ mod tests {
     fn all_white_and_tiny_images() {
         assert!(sauvola(&GrayImage::from_pixel(50, 50, image::Luma([255])), 15, DEFAULT_K).pixels().all(|p| p[0] == 0));
         assert_eq!(sauvola(&GrayImage::new(1, 1), 15, DEFAULT_K).dimensions(), (1, 1));
+    }
+
+    /// Faint vertical strokes (grey 175) on grey paper (205), 3 px wide every 10 px.
+    fn faint_strokes() -> GrayImage {
+        GrayImage::from_fn(120, 40, |x, y| image::Luma([if (10..30).contains(&y) && x % 10 < 3 { 175 } else { 205 }]))
+    }
+
+    #[test]
+    fn faint_print_is_found_when_the_rule_is_stretched() {
+        let g = faint_strokes();
+        let ink_in_strokes = |b: &GrayImage| (0..120).filter(|&x| x % 10 < 3 && b.get_pixel(x, 20)[0] == INK).count();
+        // Plain Sauvola keeps under half of the stroke pixels (the letters would fall apart) ...
+        assert!(ink_in_strokes(&sauvola(&g, 15, DEFAULT_K)) < 18);
+        // ... stretched to the page's range, all of them, and no paper.
+        let b = sauvola_stretched(&g, 15, DEFAULT_K);
+        assert_eq!(ink_in_strokes(&b), 36);
+        assert!((0..120).all(|x| b.get_pixel(x, 2)[0] == 0 && (x % 10 < 3 || b.get_pixel(x, 20)[0] == 0)));
+        assert_eq!(Contrast::of(&g).lo, 175.0);
+    }
+
+    #[test]
+    fn a_blank_noisy_scan_stays_paper_when_stretched() {
+        // Sensor noise of a few grey levels around 250: the gain is capped and the flat test is on raw levels.
+        let g = GrayImage::from_fn(100, 100, |x, y| image::Luma([246 + ((x * 7 + y * 13) % 9) as u8]));
+        assert_eq!(Contrast::of(&g).gain, Contrast::MAX_GAIN);
+        assert!(sauvola_stretched(&g, 15, DEFAULT_K).pixels().all(|p| p[0] == 0));
     }
 }
