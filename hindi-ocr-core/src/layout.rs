@@ -207,7 +207,7 @@ fn cut_at_word_gaps(words: &[BBox], pad: u32, max_w: u32) -> Vec<std::ops::Range
     ranges
 }
 
-/// A padded grey crop in which ink that belongs to other lines or to noise is painted white.
+/// A padded grey crop in which ink that belongs to other lines, rules and pictures is painted white.
 fn crop(page: &GrayImage, found: &Components, owner: &[u32], line: u32, b: BBox, pad: u32) -> GrayImage {
     let (pw, ph) = page.dimensions();
     let x0 = b.x.saturating_sub(pad);
@@ -218,8 +218,13 @@ fn crop(page: &GrayImage, found: &Components, owner: &[u32], line: u32, b: BBox,
     let (ox, oy) = (pad - (b.x - x0), pad - (b.y - y0));
     for y in y0..y1 {
         for x in x0..x1 {
-            let label = found.labels.get_pixel(x, y)[0];
-            let foreign = label != 0 && owner[label as usize - 1] != line;
+            let label = found.labels.get_pixel(x, y)[0] as usize;
+            let foreign = label != 0 && {
+                let (o, kind) = (owner[label - 1], found.comps[label - 1].kind);
+                // Another line's ink, or a rule or picture edge. Specks stay: at low resolution a nukta or an
+                // anusvara is one (painting them white lost them), and the model reads through noise anyway.
+                (o != u32::MAX && o != line) || matches!(kind, Kind::Rule | Kind::Blob)
+            };
             if !foreign {
                 out.put_pixel(x - x0 + ox, y - y0 + oy, *page.get_pixel(x, y));
             }
