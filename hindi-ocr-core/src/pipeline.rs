@@ -24,7 +24,8 @@ pub enum Layout {
     Line,
     /// A page: find lines (and columns, words) first.
     Page,
-    /// Decide per image: wide, short images (at least 4:1) are lines, everything else a page.
+    /// Decide per image: wide strips (at least 4:1) in which page analysis finds at most one line are read
+    /// whole as one line, everything else as a page.
     #[default]
     Auto,
 }
@@ -205,12 +206,20 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
     let start = Instant::now();
     let gray = img.to_luma8();
     let (w, h) = gray.dimensions();
-    let as_line = match opts.layout {
-        Layout::Line => true,
-        Layout::Page => false,
-        Layout::Auto => w >= 4 * h,
+    let (skew, lines) = match opts.layout {
+        Layout::Line => (0.0, read_as_line(rec, gray)?),
+        Layout::Page => read_layout(rec, layout::analyze_page(&gray, &opts.analysis))?,
+        Layout::Auto => {
+            // Analysis is cheap next to the model: a wide strip is read whole as one line unless analysis
+            // finds several lines in it (two long lines cut from a page are also wide).
+            let found = layout::analyze_page(&gray, &opts.analysis);
+            if w >= 4 * h && found.lines.len() < 2 {
+                (0.0, read_as_line(rec, gray)?)
+            } else {
+                read_layout(rec, found)?
+            }
+        }
     };
-    let (skew, lines) = if as_line { (0.0, read_as_line(rec, gray)?) } else { read_as_page(rec, &gray, opts)? };
     Ok(Page { width: w, height: h, skew, lines, processing_time_ms: start.elapsed().as_secs_f64() * 1000.0 })
 }
 
@@ -240,8 +249,8 @@ fn recognize(rec: &dyn LineRecognizer, images: Vec<GrayImage>) -> Result<Vec<cra
     Ok(results)
 }
 
-fn read_as_page(rec: &dyn LineRecognizer, gray: &GrayImage, opts: &DocumentOptions) -> Result<(f32, Vec<Line>)> {
-    let mut page = layout::analyze_page(gray, &opts.analysis);
+/// Read the lines page analysis found.
+fn read_layout(rec: &dyn LineRecognizer, mut page: layout::PageLayout) -> Result<(f32, Vec<Line>)> {
     let images: Vec<GrayImage> = page
         .lines
         .iter_mut()

@@ -119,3 +119,17 @@ fn long_lines_are_split_into_segments_at_word_gaps() {
         assert_eq!(pair[0].words.end, pair[1].words.start);
     }
 }
+
+#[test]
+fn auto_reads_a_wide_strip_whole_unless_it_holds_several_lines() {
+    let opts = DocumentOptions { layout: Layout::Auto, ..Default::default() };
+    // One line, 1400x90 (more than 4:1): read whole, as one line covering the image.
+    let one = text_page(1400, 90, &LINES[..1], 40.0, 20.0, 40.0, 70.0);
+    let page = read_image(&WordCounter, &DynamicImage::ImageLuma8(one), &opts).unwrap();
+    assert_eq!(page.lines.len(), 1);
+    assert_eq!((page.lines[0].bbox.width, page.lines[0].bbox.height), (1400, 90), "the whole image is the line");
+    // Two long lines cut from a page, 1400x160 (still more than 4:1): two lines, not one garbled strip.
+    let two = text_page(1400, 160, &LINES[..2], 40.0, 20.0, 40.0, 70.0);
+    let page = read_image(&WordCounter, &DynamicImage::ImageLuma8(two), &opts).unwrap();
+    assert_eq!(page.lines.len(), 2, "{:?}", page.lines.iter().map(|l| l.bbox).collect::<Vec<_>>());
+}

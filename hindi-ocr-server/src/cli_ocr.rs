@@ -23,7 +23,7 @@ pub use output::{CliFormat, render, tsv_escape};
 #[derive(Debug, Clone, clap::Args)]
 pub struct OcrArgs {
     /// How images are cut into lines: `line` (each image is one text line), `page` (find lines, columns and
-    /// words), `auto` (wide, short images are lines, the rest pages).
+    /// words), `auto` (wide strips holding one line are lines, the rest pages).
     #[arg(long, default_value = "auto", value_parser = parse_layout)]
     pub layout: Layout,
     /// Output format: text, json, hocr, alto, pdf (searchable PDF) or tsv (`path<TAB>text` per input).
