@@ -122,7 +122,8 @@ class Engine:
 
         :param src: as for :meth:`recognize_line`; paths and bytes may also be TIFF (every page) or PDF.
         :param layout: ``"page"`` finds columns, lines and words; ``"line"`` reads each page image as one text
-            line; ``"auto"`` treats images at least 4:1 wide as lines and the rest as pages.
+            line; ``"auto"`` reads images at least 4:1 wide whole as one line unless page analysis finds several
+            lines in them, and the rest as pages.
         :param dpi: resolution PDF pages are rendered at (10..1200); also the resolution a searchable PDF
             assumes for images.
         :raises InvalidArgumentError: unknown ``layout`` or ``dpi`` out of range.
