@@ -23,23 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 
 import hindi_ocr
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "training"))
-import metrics  # noqa: E402
+from metrics import score_cer as cer  # noqa: E402  (CER as score.py counts it)
 
 DEV = REPO.parent / "shared" / "eval" / "dev"
-
-
-def norm(s: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", s).split())
-
-
-def cer(preds: list[str], truths: list[str]) -> float:
-    return metrics.cer([norm(p) for p in preds], [norm(t) for t in truths])
 
 
 def truth(tsv: pathlib.Path) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """Character error rate, without heavy imports (used by train.py and the benchmarks in benches/)."""
 from __future__ import annotations
 
+import unicodedata
+
 
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance over code points."""
@@ -16,3 +18,13 @@ def edit_distance(a: str, b: str) -> int:
 def cer(pred: list[str], ref: list[str]) -> float:
     """Edits over all pairs divided by the reference length (texts compared as given)."""
     return sum(edit_distance(p, r) for p, r in zip(pred, ref)) / max(1, sum(len(r) for r in ref))
+
+
+def normalize(s: str) -> str:
+    """As ../shared/eval/score.py compares texts: NFC, whitespace runs as one space, no edge spaces."""
+    return " ".join(unicodedata.normalize("NFC", s).split())
+
+
+def score_cer(pred: list[str], ref: list[str]) -> float:
+    """CER as score.py counts it: `cer` over normalized texts."""
+    return cer([normalize(p) for p in pred], [normalize(r) for r in ref])

@@ -13,30 +13,25 @@ import argparse
 import csv
 import os
 import sys
-import unicodedata
 
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import OnnxRecognizer  # noqa: E402
-from metrics import cer  # noqa: E402
+from metrics import score_cer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEV = os.path.join(os.path.dirname(ROOT), "shared", "eval", "dev")
 
 
-def norm(s: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", s).split())
-
-
 def dev_cer(model: str, rows: list[dict], dev: str) -> dict[str, float]:
     rec = OnnxRecognizer(model)
-    pred = [norm(rec.read(Image.open(os.path.join(dev, r["file"])))) for r in rows]
-    ref = [norm(r["text"]) for r in rows]
-    out = {"all": cer(pred, ref) * 100}
+    pred = [rec.read(Image.open(os.path.join(dev, r["file"]))) for r in rows]
+    ref = [r["text"] for r in rows]
+    out = {"all": score_cer(pred, ref) * 100}
     for cond in sorted({r.get("condition", "") for r in rows} - {""}):
         idx = [i for i, r in enumerate(rows) if r.get("condition") == cond]
-        out[cond] = cer([pred[i] for i in idx], [ref[i] for i in idx]) * 100
+        out[cond] = score_cer([pred[i] for i in idx], [ref[i] for i in idx]) * 100
     return out
 
 
