@@ -165,14 +165,17 @@ export-model: training-env
 # checkpoint trained elsewhere (the device machine: training/README.md), e.g. `make repro-check REPRO_CKPT=dir`.
 REPRO_OUT ?= training/out/repro
 REPRO_CKPT ?= $(REPRO_OUT)/ckpt
-.PHONY: train-repro repro-check
-train-repro: train-data
-	mkdir -p $(REPRO_OUT)/ckpt
-	OUT=$(REPRO_OUT)/ckpt PY=$(PYT) DATA=$(TRAIN_DATA) bash training/gpu_run.sh --minutes $(TRAIN_MINUTES) $(TRAIN_ARGS)
-	$(MAKE) repro-check REPRO_CKPT=$(REPRO_OUT)/ckpt
+REPRO_MODELS = MODEL_OUT=$(REPRO_OUT)/hindi-trocr MODEL_OUT_FP32=$(REPRO_OUT)/hindi-trocr-fp32
+.PHONY: train-repro repro-check repro-compare
+train-repro:
+	$(MAKE) train TRAIN_OUT=$(REPRO_CKPT) $(REPRO_MODELS)
+	$(MAKE) repro-compare
 
 repro-check: training-env
-	$(MAKE) export-model TRAIN_OUT=$(REPRO_CKPT) MODEL_OUT=$(REPRO_OUT)/hindi-trocr MODEL_OUT_FP32=$(REPRO_OUT)/hindi-trocr-fp32
+	$(MAKE) export-model TRAIN_OUT=$(REPRO_CKPT) $(REPRO_MODELS)
+	$(MAKE) repro-compare
+
+repro-compare: training-env
 	$(PYT) training/repro_check.py $(REPRO_OUT)/hindi-trocr --against models/hindi-trocr --max-diff 1.0
 
 # Dev-set CER/WER of the exported model through Python ONNX Runtime (the engine's own run: hindi-ocr ocr).
