@@ -13,24 +13,10 @@ use e2e_support::{binary, cer, dev_dir, line_rows, page_rows};
 fn dev_pages_keep_every_line_once_and_read_within_target() {
     let pages = page_rows();
     assert!(pages.len() >= 5, "expected the five dev pages, found {}", pages.len());
-    let paths: Vec<_> = pages.iter().map(|(f, _, _)| dev_dir().join(f)).collect();
-    let out = Command::new(binary())
-        .args(["ocr", "--layout", "page", "--format", "tsv"])
-        .args(&paths)
-        .output()
-        .expect("run hindi-ocr ocr");
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
-    let rows: Vec<(&str, String)> = stdout
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(p, t)| (p, t.replace("\\n", "\n")))
-        .collect();
-    assert_eq!(rows.len(), pages.len(), "one TSV row per page:\n{stdout}");
+    let files: Vec<&str> = pages.iter().map(|(f, _, _)| f.as_str()).collect();
+    let texts = read_tsv("page", &files);
 
-    let (mut errors, mut chars) = (0.0, 0usize);
-    for ((file, want, condition), (path, got)) in pages.iter().zip(&rows) {
-        assert!(path.ends_with(file.as_str()), "rows in input order: {path} for {file}");
+    for ((file, want, condition), got) in pages.iter().zip(&texts) {
         let want_lines: Vec<&str> = want.lines().filter(|l| !l.trim().is_empty()).collect();
         let got_lines: Vec<&str> = got.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(
@@ -46,17 +32,26 @@ fn dev_pages_keep_every_line_once_and_read_within_target() {
             let c = cer(g, w);
             assert!(c < 0.25, "{file} line {i}: CER {c:.3}\n got: {g}\nwant: {w}");
         }
-        // cer() divides by the reference with whitespace runs as one space: weight pages the same way.
-        let n = want.split_whitespace().collect::<Vec<_>>().join(" ").chars().count();
-        errors += cer(got, want) * n as f64;
-        chars += n;
     }
-    let overall = errors / chars as f64;
-    eprintln!("dev pages CER {:.2}% over {chars} characters", 100.0 * overall);
+    let overall = overall_cer(&texts, pages.iter().map(|(_, want, _)| want.as_str()));
+    eprintln!("dev pages CER {:.2}%", 100.0 * overall);
     assert!(overall <= 0.04, "dev pages CER {:.2}% is above the 4% target", 100.0 * overall);
 }
 
-/// Runs `hindi-ocr ocr --format tsv` with `layout` on `files` (relative to the dev dir); the texts in order.
+/// CER over all texts together, as score.py counts it: each text's CER weighted by its reference length
+/// (whitespace runs as one space, as cer() divides).
+fn overall_cer<'a>(got: &[String], want: impl Iterator<Item = &'a str>) -> f64 {
+    let (mut errors, mut chars) = (0.0, 0usize);
+    for (g, w) in got.iter().zip(want) {
+        let n = w.split_whitespace().collect::<Vec<_>>().join(" ").chars().count();
+        errors += cer(g, w) * n as f64;
+        chars += n;
+    }
+    errors / chars as f64
+}
+
+/// Runs `hindi-ocr ocr --format tsv` with `layout` on `files` (relative to the dev dir); the texts, one per
+/// input in input order (checked), `\n` escapes turned into newlines.
 fn read_tsv(layout: &str, files: &[&str]) -> Vec<String> {
     let out = Command::new(binary())
         .args(["ocr", "--layout", layout, "--format", "tsv"])
@@ -65,9 +60,15 @@ fn read_tsv(layout: &str, files: &[&str]) -> Vec<String> {
         .expect("run hindi-ocr ocr");
     assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
-    let texts: Vec<String> = stdout.lines().filter_map(|l| l.split_once('\t')).map(|(_, t)| t.replace("\\n", "\n")).collect();
-    assert_eq!(texts.len(), files.len(), "one row per input:\n{stdout}");
-    texts
+    let rows: Vec<(&str, &str)> = stdout.lines().filter_map(|l| l.split_once('\t')).collect();
+    assert_eq!(rows.len(), files.len(), "one row per input:\n{stdout}");
+    rows.iter()
+        .zip(files)
+        .map(|((path, text), file)| {
+            assert!(path.ends_with(file), "rows in input order: {path} for {file}");
+            text.replace("\\n", "\n")
+        })
+        .collect()
 }
 
 #[test]
@@ -92,13 +93,9 @@ fn page_layout_on_line_images_finds_one_line() {
     let rows = line_rows();
     let files: Vec<&str> = rows.iter().map(|(f, _, _)| f.as_str()).collect();
     let got = read_tsv("page", &files);
-    let (mut errors, mut chars) = (0.0, 0usize);
-    for ((file, want, _), g) in rows.iter().zip(&got) {
+    for ((file, _, _), g) in rows.iter().zip(&got) {
         assert_eq!(g.lines().count(), 1, "{file}: {g:?}");
-        let n = want.chars().count();
-        errors += cer(g, want) * n as f64;
-        chars += n;
     }
-    let overall = errors / chars as f64;
+    let overall = overall_cer(&got, rows.iter().map(|(_, want, _)| want.as_str()));
     assert!(overall <= 0.02, "dev lines read with --layout page: CER {:.2}%", 100.0 * overall);
 }
