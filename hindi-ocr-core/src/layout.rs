@@ -101,7 +101,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
         return empty(0.0);
     }
     let window = binarize::default_window(w, h);
-    let mut binary = binarize::sauvola_stretched(gray, window, opts.sauvola_k);
+    let mut binary = binarize::sauvola_stretched(gray, window, opts.sauvola_k, binarize::Contrast::of(gray));
     let mut skew = 0.0;
     let rotated;
     let mut page = gray;
@@ -109,7 +109,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
         skew = deskew::estimate_skew(&binary, opts.max_skew_deg);
         if skew.abs() >= 0.1 {
             rotated = deskew::rotate(gray, skew);
-            binary = binarize::sauvola_stretched(&rotated, window, opts.sauvola_k);
+            binary = binarize::sauvola_stretched(&rotated, window, opts.sauvola_k, binarize::Contrast::of(&rotated));
             page = &rotated;
         } else {
             skew = 0.0;

@@ -23,7 +23,7 @@ pub fn default_window(width: u32, height: u32) -> u32 {
 /// Pixels in a nearly flat neighbourhood (standard deviation under 6 grey levels) are background: that keeps
 /// JPEG noise and paper texture out of the ink.
 pub fn sauvola(gray: &GrayImage, window: u32, k: f32) -> GrayImage {
-    sauvola_in_range(gray, window, k, Contrast::FULL)
+    sauvola_stretched(gray, window, k, Contrast::FULL)
 }
 
 /// The grey range the page's content spans: its darkest and lightest 0.5 % left out.
@@ -69,15 +69,11 @@ impl Contrast {
     }
 }
 
-/// Sauvola on the page as if its grey range `contrast` were stretched to 0..255: faint print on grey paper
-/// (a light photocopy, a washed-out photo) has a local standard deviation far under Sauvola's 128, and with
-/// the plain rule only its darkest strokes come out, so the letters fall apart. The rule is stretched rather
-/// than the image, and the flat-paper test stays on the page's own levels.
-pub fn sauvola_stretched(gray: &GrayImage, window: u32, k: f32) -> GrayImage {
-    sauvola_in_range(gray, window, k, Contrast::of(gray))
-}
-
-fn sauvola_in_range(gray: &GrayImage, window: u32, k: f32, contrast: Contrast) -> GrayImage {
+/// Sauvola on the page as if its grey range `contrast` ([`Contrast::of`] the page) were stretched to 0..255:
+/// faint print on grey paper (a light photocopy, a washed-out photo) has a local standard deviation far under
+/// Sauvola's 128, and with the plain rule only its darkest strokes come out, so the letters fall apart. The
+/// rule is stretched rather than the image, and the flat-paper test stays on the page's own levels.
+pub fn sauvola_stretched(gray: &GrayImage, window: u32, k: f32, contrast: Contrast) -> GrayImage {
     let Contrast { lo, gain } = contrast;
     let (w, h) = gray.dimensions();
     let mut out = GrayImage::new(w, h);
@@ -183,7 +179,7 @@ mod tests {
         // Plain Sauvola keeps under half of the stroke pixels (the letters would fall apart) ...
         assert!(ink_in_strokes(&sauvola(&g, 15, DEFAULT_K)) < 18);
         // ... stretched to the page's range, all of them, and no paper.
-        let b = sauvola_stretched(&g, 15, DEFAULT_K);
+        let b = sauvola_stretched(&g, 15, DEFAULT_K, Contrast::of(&g));
         assert_eq!(ink_in_strokes(&b), 36);
         assert!((0..120).all(|x| b.get_pixel(x, 2)[0] == 0 && (x % 10 < 3 || b.get_pixel(x, 20)[0] == 0)));
         assert_eq!(Contrast::of(&g).lo, 175.0);
@@ -194,6 +190,6 @@ mod tests {
         // Sensor noise of a few grey levels around 250: the gain is capped and the flat test is on raw levels.
         let g = GrayImage::from_fn(100, 100, |x, y| image::Luma([246 + ((x * 7 + y * 13) % 9) as u8]));
         assert_eq!(Contrast::of(&g).gain, Contrast::MAX_GAIN);
-        assert!(sauvola_stretched(&g, 15, DEFAULT_K).pixels().all(|p| p[0] == 0));
+        assert!(sauvola_stretched(&g, 15, DEFAULT_K, Contrast::of(&g)).pixels().all(|p| p[0] == 0));
     }
 }

@@ -143,19 +143,16 @@ pub fn text_height(comps: &[Component], page_w: u32, page_h: u32) -> Option<f32>
         .filter(|c| c.area >= 12 && c.height() >= 5 && c.height() <= max_h && c.width() < page_w / 2 + 1)
         .map(|c| (c.height(), u64::from(c.width())))
         .collect();
-    if hs.is_empty() {
-        return None;
-    }
     hs.sort_unstable();
+    // The height at which half of the total width is reached (nothing to count: None).
     let half = hs.iter().map(|&(_, w)| w).sum::<u64>().div_ceil(2);
     let mut seen = 0;
-    for &(h, w) in &hs {
-        seen += w;
-        if seen >= half {
-            return Some(h as f32);
-        }
-    }
-    hs.last().map(|&(h, _)| h as f32)
+    hs.iter()
+        .find(|&&(_, w)| {
+            seen += w;
+            seen >= half
+        })
+        .map(|&(h, _)| h as f32)
 }
 
 /// Mark specks, rules and blobs, given the typical text height `th`.

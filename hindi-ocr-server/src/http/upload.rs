@@ -87,7 +87,7 @@ async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
 
 /// Reads the form: field `file` (required, at most `limit` bytes) and `chatId` (optional). Checks the type
 /// and that the file decodes.
-pub async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError> {
+async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError> {
     let mut file: Option<(Bytes, String)> = None;
     let mut chat_id = None;
     while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(e, limit))? {
