@@ -101,8 +101,8 @@ bench: setup
 
 # Side-by-side comparisons (docs/PERFORMANCE.md): peak memory over a 50-page PDF, and speed/CER against
 # Tesseract 5.3 `hin` (Debian packages) through the Python bindings' venv (`make test-py` creates it).
-# The PyTorch comparison needs the training environment and a checkpoint: see benches/compare_pytorch.py.
-.PHONY: bench-memory bench-tesseract
+# The PyTorch comparison runs the shipped weights (recovered from the fp32 export) in the training environment.
+.PHONY: bench-memory bench-tesseract bench-pytorch
 bench-memory: cli
 	$(PY) benches/pdf_memory.py --bin $(CLI_BIN) --pages 1,10,25,50
 
@@ -111,6 +111,10 @@ bench-tesseract:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-hin; }
 	test -x $(PYP) || $(MAKE) test-py
 	$(PYP) benches/compare_tesseract.py --n 40 --rounds 5
+
+bench-pytorch: training-env
+	test -x $(PYP) || $(MAKE) test-py
+	$(PYT) benches/compare_pytorch.py --n 40 --threads 1 --rounds 5
 
 # ---- Model training part (training/; see training/README.md) ----
 # A separate, heavy environment (torch + transformers + Optimum); `make test` does not need it.

@@ -6,13 +6,15 @@ Both read the same line images with greedy decoding and a key/value cache, on th
   exported ONNX model through ONNX Runtime), in a child process of the bindings' virtual environment, once
   with the shipped default (`models/hindi-trocr`, int8 weights) and once with its fp32 export
   (`models/hindi-trocr-fp32`, the checkpoint's exact arithmetic);
-- PyTorch: the training checkpoint the shipped ONNX model was exported from (`OcrModel.greedy`, eager mode,
-  `torch.no_grad`), with Pillow preprocessing, in this process.
+- PyTorch: `OcrModel.greedy` (training/model.py, eager mode, `torch.no_grad`) with the shipped weights, with
+  Pillow preprocessing, in this process. The weights come from the fp32 export (`training/onnx_to_ckpt.py`
+  puts them back into the PyTorch modules and gives the same tokens as the export on all 100 dev lines), or
+  from a training checkpoint with `--ckpt`.
 Rounds alternate (Rust, PyTorch, Rust, ...) so that machine noise hits both; the table gives medians and the
 ratio. Texts are compared too: they should agree (same weights).
 
-Usage (after `make training-env` and `make test-py`, which create the two environments):
-  .venv-train/bin/python benches/compare_pytorch.py --ckpt training/out/gpu-run1 [--n 40] [--threads 1]
+Usage (after `make training-env` and `make test-py`, which create the two environments; or `make bench-pytorch`):
+  .venv-train/bin/python benches/compare_pytorch.py [--ckpt DIR] [--n 40] [--threads 1]
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from PIL import Image
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "training"))
 from model import ModelConfig, OcrModel  # noqa: E402
+from onnx_to_ckpt import load_from_export  # noqa: E402
 from train import load_ckpt  # noqa: E402
 
 RUST_CHILD = r"""
@@ -75,7 +78,9 @@ def torch_side(model: OcrModel, cfg: ModelConfig, pre: dict, tok, paths: list[st
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ckpt", default=str(REPO / "training" / "out" / "gpu-run1"))
+    ap.add_argument("--weights", default=str(REPO / "models" / "hindi-trocr-fp32"),
+                    help="the fp32 export whose weights PyTorch runs (training/onnx_to_ckpt.py)")
+    ap.add_argument("--ckpt", help="run a training checkpoint in PyTorch instead of --weights")
     ap.add_argument("--models", nargs="+", default=[str(REPO / "models" / "hindi-trocr"),
                                                     str(REPO / "models" / "hindi-trocr-fp32")])
     ap.add_argument("--lines", default=str(REPO.parent / "shared" / "eval" / "dev" / "lines"))
@@ -91,11 +96,14 @@ def main() -> None:
     if not paths:
         raise SystemExit(f"no line images in {args.lines}")
     torch.set_num_threads(args.threads)
-    meta = json.load(open(os.path.join(args.ckpt, "ckpt_meta.json")))
-    cfg = ModelConfig(**meta["config"])
-    model = OcrModel(cfg)
-    load_ckpt(model, args.ckpt)
-    model.eval()
+    if args.ckpt:
+        meta = json.load(open(os.path.join(args.ckpt, "ckpt_meta.json")))
+        cfg = ModelConfig(**meta["config"])
+        model = OcrModel(cfg)
+        load_ckpt(model, args.ckpt)
+        model.eval()
+    else:
+        model, cfg = load_from_export(args.weights)
     pre = json.load(open(os.path.join(args.models[0], "preprocessor_config.json")))
     tok = Tokenizer.from_file(os.path.join(args.models[0], "tokenizer.json"))
     model.greedy(torch.zeros(1, 3, cfg.height, cfg.width), max_len=5)  # warm-up

@@ -122,9 +122,10 @@ def shift(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 
 
-def save_ckpt(model: OcrModel, out: str, meta: dict) -> None:
-    """fp16 weights in two files (each under the device tool's 16 MiB transfer limit) plus JSON metadata."""
-    sd = {k: v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.detach().cpu()
+def save_ckpt(model: OcrModel, out: str, meta: dict, dtype: torch.dtype = torch.float16) -> None:
+    """Weights (fp16 by default: each file stays under the device tool's 16 MiB transfer limit) in two files,
+    plus JSON metadata."""
+    sd = {k: v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()
           for k, v in model.state_dict().items()}
     parts = {"ckpt_encoder.pt": {k: v for k, v in sd.items() if not k.startswith("decoder.")},
              "ckpt_decoder.pt": {k: v for k, v in sd.items() if k.startswith("decoder.")}}
