@@ -207,7 +207,9 @@ fn cut_at_word_gaps(words: &[BBox], pad: u32, max_w: u32) -> Vec<std::ops::Range
     ranges
 }
 
-/// A padded grey crop in which ink that belongs to other lines, rules and pictures is painted white.
+/// A padded grey crop of the piece `b` of line `line`, in which ink that belongs to other lines, to the line's
+/// words outside the piece, to rules and to pictures is painted white. (The padding can reach into the next
+/// word across a narrow gap; its first stroke, cut off, reads as a danda.)
 fn crop(page: &GrayImage, found: &Components, owner: &[u32], line: u32, b: BBox, pad: u32) -> GrayImage {
     let (pw, ph) = page.dimensions();
     let x0 = b.x.saturating_sub(pad);
@@ -220,10 +222,12 @@ fn crop(page: &GrayImage, found: &Components, owner: &[u32], line: u32, b: BBox,
         for x in x0..x1 {
             let label = found.labels.get_pixel(x, y)[0] as usize;
             let foreign = label != 0 && {
-                let (o, kind) = (owner[label - 1], found.comps[label - 1].kind);
+                let c = &found.comps[label - 1];
+                let o = owner[label - 1];
+                let other_piece = o == line && (c.x1 <= b.x || c.x0 >= b.x + b.width);
                 // Another line's ink, or a rule or picture edge. Specks stay: at low resolution a nukta or an
                 // anusvara is one (painting them white lost them), and the model reads through noise anyway.
-                (o != u32::MAX && o != line) || matches!(kind, Kind::Rule | Kind::Blob)
+                (o != u32::MAX && o != line) || other_piece || matches!(c.kind, Kind::Rule | Kind::Blob)
             };
             if !foreign {
                 out.put_pixel(x - x0 + ox, y - y0 + oy, *page.get_pixel(x, y));
@@ -268,6 +272,28 @@ mod tests {
                 b
             })
             .collect()
+    }
+
+    #[test]
+    fn a_piece_holds_only_its_own_words() {
+        // One line of two words 4 px apart: the first word's crop, padded by 8 px, reaches into the second.
+        let mut page = GrayImage::from_pixel(120, 40, Luma([255]));
+        for (x0, x1) in [(10u32, 50u32), (54, 100)] {
+            for x in x0..x1 {
+                for y in 10..30 {
+                    page.put_pixel(x, y, Luma([0]));
+                }
+            }
+        }
+        let binary = GrayImage::from_fn(120, 40, |x, y| Luma([if page.get_pixel(x, y)[0] == 0 { binarize::INK } else { 0 }]));
+        let found = Components::find(&binary);
+        assert_eq!(found.comps.len(), 2);
+        let owner = vec![0u32; 2];
+        let first = BBox { x: 10, y: 10, width: 40, height: 20 };
+        let img = crop(&page, &found, &owner, 0, first, 8);
+        assert_eq!(img.dimensions(), (56, 36));
+        let dark: Vec<u32> = (0..56).filter(|&x| (0..36).any(|y| img.get_pixel(x, y)[0] == 0)).collect();
+        assert_eq!(dark, (8..48).collect::<Vec<u32>>(), "only the first word's columns hold ink");
     }
 
     #[test]

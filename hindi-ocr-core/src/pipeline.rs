@@ -269,7 +269,7 @@ fn read_layout(rec: &dyn LineRecognizer, mut page: layout::PageLayout) -> Result
             let Some(r) = results.next() else { break };
             let t = text::normalize(&r.text);
             conf_plain.push(r.confidence);
-            if t.is_empty() {
+            if t.is_empty() || !fits(&t, seg.bbox.width, page.text_height) {
                 continue;
             }
             let n = t.chars().count();
@@ -290,6 +290,16 @@ fn read_layout(rec: &dyn LineRecognizer, mut page: layout::PageLayout) -> Result
     }
     Ok((page.skew, lines))
 }
+
+/// Whether `text` can be printed in `width` px at text height `th`. Printed Hindi runs at 1.4-3.0 code points
+/// per text height of width (every dev line and page); a read far beyond that is the model making text up
+/// from a speck (on a photo, a fleck of the table read as 27 characters).
+fn fits(text: &str, width: u32, th: f32) -> bool {
+    th <= 0.0 || text.chars().count() as f32 <= MAX_CHARS_PER_TEXT_HEIGHT * width as f32 / th + 3.0
+}
+
+/// See [`fits`]: well above the densest print measured (3.0), far below made-up text (27 on one height).
+const MAX_CHARS_PER_TEXT_HEIGHT: f32 = 5.0;
 
 /// Pair the words of a segment's text with the word boxes found on the page. When the counts agree the
 /// pairing is one to one; otherwise each word gets the span of the segment proportional to its characters.

@@ -1,8 +1,8 @@
-//! Page analysis on drawn pages: line count, matras kept with their lines, skew, two columns in reading order.
+//! Page analysis on drawn pages: line count, matras kept with their lines, skew, two columns in reading order, a photo of a page on a dark table.
 
 mod common;
 
-use common::{WordCounter, draw_word, text_page};
+use common::{Script, WordCounter, draw_word, text_page};
 use hindi_ocr_core::layout::{AnalysisOptions, analyze_page, deskew};
 use hindi_ocr_core::pipeline::{DocumentOptions, Layout, read_image};
 use image::{DynamicImage, GrayImage, Luma};
@@ -132,4 +132,52 @@ fn auto_reads_a_wide_strip_whole_unless_it_holds_several_lines() {
     let two = text_page(1400, 160, &LINES[..2], 40.0, 20.0, 40.0, 70.0);
     let page = read_image(&WordCounter, &DynamicImage::ImageLuma8(two), &opts).unwrap();
     assert_eq!(page.lines.len(), 2, "{:?}", page.lines.iter().map(|l| l.bbox).collect::<Vec<_>>());
+}
+
+/// A phone photo of a page: the page on a dark table, turned by `deg`, seen a little from below (the top
+/// edge narrower than the bottom), so that after deskewing the lines still slope by different amounts.
+fn photo_of(page: &GrayImage, deg: f32) -> GrayImage {
+    use imageproc::geometric_transformations::{Border, Interpolation, Projection, rotate_about_center, warp};
+    let (w, h) = page.dimensions();
+    let (mx, my) = (w / 8, h / 3);
+    let mut table = GrayImage::from_pixel(w + 2 * mx, h + 2 * my, Luma([60]));
+    image::imageops::replace(&mut table, page, i64::from(mx), i64::from(my));
+    let turned = rotate_about_center(&table, -deg.to_radians(), Interpolation::Bilinear, Border::Constant(Luma([60])));
+    let (tw, th) = (turned.width() as f32, turned.height() as f32);
+    let from = [(0.0, 0.0), (tw, 0.0), (tw, th), (0.0, th)];
+    let to = [(0.03 * tw, 0.0), (0.97 * tw, 0.01 * th), (tw, th), (0.0, th)];
+    let keystone = Projection::from_control_points(from, to).expect("control points span the image");
+    warp(&turned, keystone, Interpolation::Bilinear, Border::Constant(Luma([60])))
+}
+
+#[test]
+fn photo_of_a_page_on_a_dark_table() {
+    let page = text_page(1400, 420, &LINES, 40.0, 30.0, 40.0, 70.0);
+    let layout = analyze_page(&photo_of(&page, 2.0), &AnalysisOptions::default());
+    // Deskewing must not add bright corners whose edges against the dark table read as lines of text.
+    assert_eq!(layout.lines.len(), LINES.len(), "{:?}", layout.lines.iter().map(|l| l.bbox).collect::<Vec<_>>());
+    for line in &layout.lines {
+        assert!(line.words.len() >= 3 && line.bbox.height < 70, "line {:?}, {} words", line.bbox, line.words.len());
+    }
+}
+
+#[test]
+fn text_made_up_from_a_speck_is_dropped() {
+    // A line of text and, far below it, a fleck as big as a small letter: analysis gives it a line of its own.
+    let mut page = text_page(1400, 300, &LINES[..1], 40.0, 30.0, 40.0, 70.0);
+    for y in 230..246 {
+        for x in 1200..1218 {
+            page.put_pixel(x, y, Luma([0]));
+        }
+    }
+    let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+    let layout = analyze_page(&page, &opts.analysis);
+    let pieces: usize = layout.lines.iter().map(|l| l.segments.len()).sum();
+    assert_eq!(layout.lines.len(), 2, "the fleck is a line of its own");
+    // The model reads the text line right, and "reads" 27 characters in the 18 px fleck: that is dropped.
+    let mut texts = vec!["भारत एक विशाल देश है"; pieces - 1];
+    texts.push("ऋणिक फ्लोपोरोरोरोर नारस्वीर");
+    let page = read_image(&Script::new(&texts), &DynamicImage::ImageLuma8(page), &opts).unwrap();
+    assert_eq!(page.lines.len(), 1, "{:?}", page.lines.iter().map(|l| &l.text).collect::<Vec<_>>());
+    assert!(page.lines[0].text.starts_with("भारत"));
 }

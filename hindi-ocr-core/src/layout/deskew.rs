@@ -65,10 +65,39 @@ pub fn estimate_skew(binary: &GrayImage, max_deg: f32) -> f32 {
 }
 
 /// Rotate `gray` so that text skewed by `skew_deg` (as [`estimate_skew`] reports) becomes level. The canvas
-/// keeps its size and centre; uncovered corners become white.
+/// keeps its size and centre; uncovered corners take the grey of the image's edge ([`edge_level`]).
 pub fn rotate(gray: &GrayImage, skew_deg: f32) -> GrayImage {
     // imageproc rotates clockwise (on screen) for positive angles; text rising to the right needs exactly that.
-    rotate_about_center(gray, skew_deg.to_radians(), Interpolation::Bilinear, Border::Constant(Luma([255])))
+    let fill = Border::Constant(Luma([edge_level(gray)]));
+    rotate_about_center(gray, skew_deg.to_radians(), Interpolation::Bilinear, fill)
+}
+
+/// The median grey of the image's outermost pixels. A scan's margin is paper, so its corners stay paper; a
+/// photo of a page on a dark table would otherwise gain bright wedges whose edges binarise as lines of ink.
+/// (Repeating each edge pixel instead would smear any ink that touches the edge across the corner.)
+fn edge_level(gray: &GrayImage) -> u8 {
+    let (w, h) = gray.dimensions();
+    if w == 0 || h == 0 {
+        return 255;
+    }
+    let mut hist = [0u32; 256];
+    for x in 0..w {
+        hist[gray.get_pixel(x, 0)[0] as usize] += 1;
+        hist[gray.get_pixel(x, h - 1)[0] as usize] += 1;
+    }
+    for y in 0..h {
+        hist[gray.get_pixel(0, y)[0] as usize] += 1;
+        hist[gray.get_pixel(w - 1, y)[0] as usize] += 1;
+    }
+    let half = hist.iter().sum::<u32>() / 2;
+    let mut seen = 0;
+    for (level, &n) in hist.iter().enumerate() {
+        seen += n;
+        if seen > half {
+            return level as u8;
+        }
+    }
+    255
 }
 
 #[cfg(test)]
@@ -114,5 +143,20 @@ mod tests {
     #[test]
     fn blank_page_has_no_skew() {
         assert_eq!(estimate_skew(&GrayImage::new(100, 100), MAX_SKEW_DEG), 0.0);
+    }
+
+    #[test]
+    fn corners_take_the_grey_of_the_edge() {
+        // A white page on a dark table, and a white scan: the corners a rotation uncovers match each.
+        let mut photo = GrayImage::from_pixel(300, 200, Luma([60]));
+        for y in 50..150 {
+            for x in 50..250 {
+                photo.put_pixel(x, y, Luma([240]));
+            }
+        }
+        assert_eq!(edge_level(&photo), 60);
+        assert_eq!(rotate(&photo, 3.0).get_pixel(0, 0)[0], 60);
+        let scan = GrayImage::from_pixel(300, 200, Luma([250]));
+        assert_eq!(rotate(&scan, 3.0).get_pixel(0, 0)[0], 250);
     }
 }
