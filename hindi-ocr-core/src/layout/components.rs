@@ -51,6 +51,10 @@ impl Component {
     pub fn cy(&self) -> f32 {
         (self.y0 + self.y1) as f32 / 2.0
     }
+    /// Horizontal centre.
+    pub fn cx(&self) -> f32 {
+        (self.x0 + self.x1) as f32 / 2.0
+    }
     /// True when the component carries a headline: its busiest row runs along most of its width near its
     /// top, as the shirorekha does in a Devanagari word.
     pub fn has_headline(&self, text_height: f32) -> bool {

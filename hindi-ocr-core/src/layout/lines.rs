@@ -8,6 +8,9 @@
 //!    little below the body (lower matras).
 //! 3. What is left (lines without any headline: Latin text, a row of digits) is clustered by vertical centre.
 //! 4. Inside a line, components are merged into words where the horizontal gap is small.
+//!
+//! Rows are compared along the lines' own slope where the lines of a column still slope after the page's
+//! deskew (a photo taken from below: [`Shear`]); on a deskewed scan they are the page's rows.
 
 use super::components::Component;
 
@@ -16,9 +19,9 @@ use super::components::Component;
 pub struct LineGroup {
     /// Component indices.
     pub comps: Vec<usize>,
-    /// Headline row (or the top of the line when it has no headline).
+    /// Headline row (or the top of the line when it has no headline), levelled ([`Shear::level`]).
     pub headline: f32,
-    /// Typical bottom of the letter bodies (without descending matras).
+    /// Typical bottom of the letter bodies (without descending matras), levelled.
     pub body_bottom: f32,
 }
 
@@ -41,6 +44,84 @@ fn cluster(mut keyed: Vec<(f32, usize)>, tol: f32) -> Vec<Vec<(f32, usize)>> {
         }
     }
     out
+}
+
+/// How lines still slope after the page's deskew, as a straight function of the row: a photo of a page taken
+/// a little from below (a keystone) leaves the top lines sloping one way and the bottom ones the other, and a
+/// line's far end then climbs into the line above's zone. Rows are compared after taking out the slope at
+/// their height: `row - slope(row) * (x - centre)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shear {
+    /// Slope at row 0 (px per px; positive: the line descends to the right).
+    pub a: f32,
+    /// Change of the slope per row.
+    pub b: f32,
+    /// The column's centre, where rows are not moved.
+    pub xc: f32,
+}
+
+impl Shear {
+    /// Row `y` at column `x` taken to the column's centre along the local slope.
+    pub fn level(shear: Option<&Shear>, x: f32, y: f32) -> f32 {
+        shear.map_or(y, |s| y - (s.a + s.b * y) * (x - s.xc))
+    }
+
+    /// Measure from neighbouring words on one headline (each pair gives the slope between their headline
+    /// rows), fitted by least squares with outliers (pairs across two lines) dropped once. `None` when the
+    /// slope would move no headline by a tenth of the text height (every deskewed scan keeps its exact rows),
+    /// or when there are too few pairs to tell.
+    pub fn measure(comps: &[Component], anchors: &[usize], th: f32) -> Option<Shear> {
+        let mut sorted: Vec<usize> = anchors.to_vec();
+        sorted.sort_by_key(|&i| comps[i].x0);
+        let mut samples: Vec<(f32, f32)> = Vec::new(); // (row, slope)
+        for (k, &i) in sorted.iter().enumerate() {
+            let a = &comps[i];
+            let next = sorted[k + 1..]
+                .iter()
+                .map(|&j| &comps[j])
+                .take_while(|b| (b.x0 as f32) <= a.x1 as f32 + 1.5 * th)
+                .filter(|b| b.x0 + 1 >= a.x1 && (b.peak_row as f32 - a.peak_row as f32).abs() <= 0.3 * th)
+                .min_by_key(|b| b.x0);
+            if let Some(b) = next {
+                let dx = b.cx() - a.cx();
+                if dx >= th {
+                    samples.push(((a.peak_row + b.peak_row) as f32 / 2.0, (b.peak_row as f32 - a.peak_row as f32) / dx));
+                }
+            }
+        }
+        let (mut a, mut b) = fit_line(&samples, th)?;
+        let residual = |&(y, s): &(f32, f32)| (s - a - b * y).abs();
+        let spread = median(samples.iter().map(residual).collect());
+        samples.retain(|p| residual(p) <= 3.0 * spread + 1e-3);
+        (a, b) = fit_line(&samples, th)?;
+        let x0 = sorted.iter().map(|&i| comps[i].x0).min()? as f32;
+        let x1 = sorted.iter().map(|&i| comps[i].x1).max()? as f32;
+        let shear = Shear { a, b, xc: (x0 + x1) / 2.0 };
+        let moves = sorted.iter().any(|&i| {
+            let c = &comps[i];
+            (Shear::level(Some(&shear), c.cx(), c.peak_row as f32) - c.peak_row as f32).abs() > 0.1 * th
+        });
+        moves.then_some(shear)
+    }
+}
+
+/// Least-squares `s = a + b * y` through (y, s) samples; `None` with fewer than 8. Samples from fewer than
+/// about four lines (rows spanning under 4 text heights) cannot tell how the slope changes: `b` is then 0.
+fn fit_line(samples: &[(f32, f32)], th: f32) -> Option<(f32, f32)> {
+    if samples.len() < 8 {
+        return None;
+    }
+    let (lo, hi) = samples.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
+    if hi - lo < 4.0 * th {
+        return Some((samples.iter().map(|p| p.1).sum::<f32>() / samples.len() as f32, 0.0));
+    }
+    let n = samples.len() as f64;
+    let (my, ms) = samples.iter().fold((0.0, 0.0), |(y, s), p| (y + p.0 as f64 / n, s + p.1 as f64 / n));
+    let (syy, sys) = samples
+        .iter()
+        .fold((0.0, 0.0), |(yy, ys), p| (yy + (p.0 as f64 - my).powi(2), ys + (p.0 as f64 - my) * (p.1 as f64 - ms)));
+    let b = if syy > 0.0 { sys / syy } else { 0.0 };
+    Some(((ms - b * my) as f32, b as f32))
 }
 
 /// Ink width of a line's components: how much of a line its headline clusters really are.
@@ -80,11 +161,14 @@ fn merge_fragments(lines: Vec<LineGroup>, comps: &[Component], th: f32) -> Vec<L
 /// Group the text components `idx` of one column into lines, top to bottom. `th`: typical text height.
 pub fn group_lines(comps: &[Component], idx: &[usize], th: f32) -> Vec<LineGroup> {
     let (anchors, others): (Vec<usize>, Vec<usize>) = idx.iter().partition(|&&i| comps[i].has_headline(th));
-    let lines: Vec<LineGroup> = cluster(anchors.iter().map(|&i| (comps[i].peak_row as f32, i)).collect(), 0.3 * th)
+    let shear = Shear::measure(comps, &anchors, th);
+    let level = |c: &Component, y: f32| Shear::level(shear.as_ref(), c.cx(), y);
+    let lines: Vec<LineGroup> =
+        cluster(anchors.iter().map(|&i| (level(&comps[i], comps[i].peak_row as f32), i)).collect(), 0.3 * th)
         .into_iter()
         .map(|members| {
             let headline = median(members.iter().map(|m| m.0).collect());
-            let body_bottom = median(members.iter().map(|m| comps[m.1].y1 as f32).collect());
+            let body_bottom = median(members.iter().map(|m| level(&comps[m.1], comps[m.1].y1 as f32)).collect());
             LineGroup { comps: members.into_iter().map(|m| m.1).collect(), headline, body_bottom }
         })
         .collect();
@@ -93,7 +177,7 @@ pub fn group_lines(comps: &[Component], idx: &[usize], th: f32) -> Vec<LineGroup
     let mut leftovers = Vec::new();
     for i in others {
         let c = &comps[i];
-        let cy = c.cy();
+        let cy = level(c, c.cy());
         let mut best: Option<(usize, f32, f32)> = None;
         for (li, l) in lines.iter().enumerate() {
             let body = (l.body_bottom - l.headline).max(0.3 * th);
@@ -111,14 +195,14 @@ pub fn group_lines(comps: &[Component], idx: &[usize], th: f32) -> Vec<LineGroup
     }
     // Lines with no headline at all: cluster what is left by vertical centre. Lone specks of punctuation
     // far from any line form their own tiny lines only if they are big enough to matter.
-    for members in cluster(leftovers.iter().map(|&i| (comps[i].cy(), i)).collect(), 0.5 * th) {
+    for members in cluster(leftovers.iter().map(|&i| (level(&comps[i], comps[i].cy()), i)).collect(), 0.5 * th) {
         let height = members.iter().map(|m| comps[m.1].height()).max().unwrap_or(0) as f32;
         let ink: u32 = members.iter().map(|m| comps[m.1].area).sum();
         if height < 0.4 * th || (ink as f32) < 0.15 * th * th {
             continue;
         }
-        let headline = members.iter().map(|m| comps[m.1].y0).min().unwrap_or(0) as f32;
-        let body_bottom = members.iter().map(|m| comps[m.1].y1).max().unwrap_or(0) as f32;
+        let headline = members.iter().map(|m| level(&comps[m.1], comps[m.1].y0 as f32)).fold(f32::MAX, f32::min);
+        let body_bottom = members.iter().map(|m| level(&comps[m.1], comps[m.1].y1 as f32)).fold(f32::MIN, f32::max);
         lines.push(LineGroup { comps: members.into_iter().map(|m| m.1).collect(), headline, body_bottom });
     }
     lines.sort_by(|a, b| a.headline.total_cmp(&b.headline));
@@ -155,6 +239,51 @@ mod tests {
     fn word(x0: u32, y0: u32, x1: u32, y1: u32, peak: u32) -> Component {
         let w = x1 - x0;
         Component { x0, y0, x1, y1, area: w * (y1 - y0) / 3, peak_row: peak, peak_count: w, kind: Kind::Text }
+    }
+
+    /// Six lines of 25 words, 50 px apart, the top one descending to the right by 0.03 and each lower one
+    /// 0.012 less (a page seen from the side): at the ends, neighbouring lines' headline rows come within a
+    /// few pixels of each other.
+    fn sloped_lines() -> Vec<Component> {
+        let mut comps = Vec::new();
+        for k in 0..6u32 {
+            let slope = 0.03 - 0.012 * k as f32;
+            for i in 0..25u32 {
+                let x0 = i * 75;
+                let peak = (100.0 + 50.0 * k as f32 + slope * (x0 as f32 + 30.0 - 937.5)).round() as u32;
+                comps.push(word(x0, peak - 2, x0 + 60, peak + 24, peak));
+            }
+        }
+        comps
+    }
+
+    #[test]
+    fn lines_that_slope_differently_are_levelled_apart() {
+        let (th, comps) = (30.0, sloped_lines());
+        let idx: Vec<usize> = (0..comps.len()).collect();
+        let anchors: Vec<usize> = idx.iter().copied().filter(|&i| comps[i].has_headline(th)).collect();
+        assert_eq!(anchors.len(), comps.len());
+        let shear = Shear::measure(&comps, &anchors, th).expect("the slope is measured");
+        assert!((shear.b - -0.012 / 50.0).abs() < 0.00005, "{shear:?}");
+        let lines = group_lines(&comps, &idx, th);
+        assert_eq!(lines.len(), 6, "{:?}", lines.iter().map(|l| l.comps.len()).collect::<Vec<_>>());
+        for (k, line) in lines.iter().enumerate() {
+            let mut got = line.comps.clone();
+            got.sort();
+            assert_eq!(got, (k * 25..k * 25 + 25).collect::<Vec<_>>(), "line {k}");
+        }
+        // Without levelling, the ends of neighbouring lines run together.
+        let rows: Vec<(f32, usize)> = anchors.iter().map(|&i| (comps[i].peak_row as f32, i)).collect();
+        assert!(cluster(rows, 0.3 * th).len() < 6);
+    }
+
+    #[test]
+    fn level_lines_keep_their_rows() {
+        let th = 30.0;
+        let comps: Vec<Component> =
+            (0..4u32).flat_map(|k| (0..20u32).map(move |i| word(i * 75, 98 + 50 * k, i * 75 + 60, 124 + 50 * k, 100 + 50 * k))).collect();
+        let anchors: Vec<usize> = (0..comps.len()).collect();
+        assert_eq!(Shear::measure(&comps, &anchors, th), None);
     }
 
     #[test]
