@@ -166,11 +166,8 @@ fn photo_of_a_page_on_a_dark_table() {
 fn text_made_up_from_a_speck_is_dropped() {
     // A line of text and, far below it, a fleck as big as a small letter: analysis gives it a line of its own.
     let mut page = text_page(1400, 300, &LINES[..1], 40.0, 30.0, 40.0, 70.0);
-    for y in 230..246 {
-        for x in 1200..1218 {
-            page.put_pixel(x, y, Luma([0]));
-        }
-    }
+    let fleck = imageproc::rect::Rect::at(1200, 230).of_size(18, 16);
+    imageproc::drawing::draw_filled_rect_mut(&mut page, fleck, Luma([0]));
     let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
     let layout = analyze_page(&page, &opts.analysis);
     let pieces: usize = layout.lines.iter().map(|l| l.segments.len()).sum();
