@@ -13,6 +13,7 @@ help:
 	@echo "make run    - set up what is missing, build, and start the service on http://127.0.0.1:3000"
 	@echo "make test   - set up and start what the tests need, then run every test (Rust, Python, browser)"
 	@echo "make bench  - Criterion benchmarks of the inference hot path"
+	@echo "make bench-pytorch, bench-tesseract, bench-memory - side-by-side comparisons (docs/PERFORMANCE.md)"
 
 # Python environment: the onnxruntime wheel whose libonnxruntime.so the engine loads (ort expects 1.31), and
 # hocr-tools' `hocr-check`, which the export tests run on our hOCR.
