@@ -137,8 +137,8 @@ def batchnorm_after(conv_weight_key: str) -> str:
 
 
 def check_lines(model: OcrModel, cfg: ModelConfig, model_dir: str, lines: list[str]) -> int:
-    """Number of line images whose PyTorch greedy tokens equal ONNX Runtime's on the export."""
-    import numpy as np
+    """Number of line images whose PyTorch greedy tokens equal ONNX Runtime's on the export (both fed the
+    export's own preprocessing)."""
     from PIL import Image
 
     from evaluate import OnnxRecognizer
@@ -146,12 +146,11 @@ def check_lines(model: OcrModel, cfg: ModelConfig, model_dir: str, lines: list[s
     rec = OnnxRecognizer(model_dir)
     same = 0
     for p in lines:
-        img = Image.open(p).convert("RGB").resize((cfg.width, cfg.height), Image.Resampling.BILINEAR)
-        x = (torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1) - 0.5) / 0.5
+        x = rec.preprocess(Image.open(p))
         with torch.no_grad():
-            pt = model.greedy(x[None], max_len=99)[0].tolist()
+            pt = model.greedy(torch.from_numpy(x), max_len=99)[0].tolist()
         pt = pt[: pt.index(cfg.eos_id)] if cfg.eos_id in pt else pt
-        same += pt == rec.greedy_ids(x[None].numpy())
+        same += pt == rec.greedy_ids(x)
     return same
 
 
