@@ -52,21 +52,23 @@ impl Contrast {
             return Contrast::FULL;
         }
         let cut = n / 200;
-        let level = |from_top: bool| {
-            let mut seen = 0;
-            for i in 0..256 {
-                let v = if from_top { 255 - i } else { i };
-                seen += hist[v];
-                if seen > cut {
-                    return v as f64;
-                }
-            }
-            if from_top { 0.0 } else { 255.0 }
-        };
-        let (lo, hi) = (level(false), level(true));
+        let (lo, hi) = (f64::from(level_at_rank(&hist, cut)), f64::from(level_at_rank(&hist, n - 1 - cut)));
         let gain = (255.0 / (hi - lo).max(1.0)).clamp(1.0, Self::MAX_GAIN);
         Contrast { lo, gain }
     }
+}
+
+/// The grey level of the pixel at `rank` (from 0) when a histogram's pixels are sorted from dark to light:
+/// `n / 2` is the median, `n / 200` the darkest 0.5 % left out. 255 when the histogram holds fewer pixels.
+pub fn level_at_rank(hist: &[u64; 256], rank: u64) -> u8 {
+    let mut seen = 0;
+    for (level, &count) in hist.iter().enumerate() {
+        seen += count;
+        if seen > rank {
+            return level as u8;
+        }
+    }
+    255
 }
 
 /// Sauvola on the page as if its grey range `contrast` ([`Contrast::of`] the page) were stretched to 0..255:

@@ -7,7 +7,7 @@
 use image::{GrayImage, Luma};
 use imageproc::geometric_transformations::{Border, Interpolation, rotate_about_center};
 
-use super::binarize::INK;
+use super::binarize::{INK, level_at_rank};
 
 /// Largest skew searched, in degrees either way. Scans and phone photos of pages are within this.
 pub const MAX_SKEW_DEG: f32 = 10.0;
@@ -80,7 +80,7 @@ fn edge_level(gray: &GrayImage) -> u8 {
     if w == 0 || h == 0 {
         return 255;
     }
-    let mut hist = [0u32; 256];
+    let mut hist = [0u64; 256];
     for x in 0..w {
         hist[gray.get_pixel(x, 0)[0] as usize] += 1;
         hist[gray.get_pixel(x, h - 1)[0] as usize] += 1;
@@ -89,15 +89,7 @@ fn edge_level(gray: &GrayImage) -> u8 {
         hist[gray.get_pixel(0, y)[0] as usize] += 1;
         hist[gray.get_pixel(w - 1, y)[0] as usize] += 1;
     }
-    let half = hist.iter().sum::<u32>() / 2;
-    let mut seen = 0;
-    for (level, &n) in hist.iter().enumerate() {
-        seen += n;
-        if seen > half {
-            return level as u8;
-        }
-    }
-    255
+    level_at_rank(&hist, u64::from(w + h)) // the median of the 2w + 2h counted
 }
 
 #[cfg(test)]
