@@ -2,11 +2,12 @@
 //!
 //! [`decode`] guesses the format from the magic bytes, reads only the header to get the dimensions, rejects
 //! anything over [`Limits`] (so a 100000x100000 PNG header fails at once, allocating nothing), and only then
-//! decodes, with `image`'s own allocation limit set as a second guard.
+//! decodes, with `image`'s own allocation limit set as a second guard. The EXIF orientation (phone photos are
+//! stored sideways with a tag saying so) is applied, so the image is the one a viewer shows.
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageError, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 
 use crate::{Error, Result};
 
@@ -82,7 +83,12 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage> {
     // Decoded size at up to 16 bytes per pixel (RGBA f32) plus slack for decoder buffers.
     il.max_alloc = Some(limits.max_pixels.saturating_mul(16).saturating_add(64 << 20));
     reader.limits(il);
-    reader.decode().map_err(map_err)
+    let mut decoder = reader.into_decoder().map_err(map_err)?;
+    // A missing or unreadable orientation tag leaves the pixels as stored (as viewers do).
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(map_err)?;
+    img.apply_orientation(orientation);
+    Ok(img)
 }
 
 /// Read a file and [`decode`] it; the file size is checked before reading.
@@ -145,6 +151,60 @@ mod tests {
         match decode(&png(30, 10), &limits) {
             Err(Error::ImageTooLarge { what: "pixels", actual: 300, limit: 299 }) => {}
             other => panic!("expected pixel limit error, got {other:?}"),
+        }
+    }
+
+    /// An EXIF block (TIFF structure, little endian) holding only an Orientation tag.
+    fn exif_orientation(value: u16) -> Vec<u8> {
+        let mut e = b"II*\0".to_vec();
+        e.extend(8u32.to_le_bytes()); // first IFD right after the header
+        e.extend(1u16.to_le_bytes()); // one entry
+        e.extend(0x0112u16.to_le_bytes()); // Orientation
+        e.extend(3u16.to_le_bytes()); // SHORT
+        e.extend(1u32.to_le_bytes());
+        e.extend(value.to_le_bytes());
+        e.extend([0, 0]);
+        e.extend(0u32.to_le_bytes()); // no next IFD
+        e
+    }
+
+    /// A 40x20 image, left half black, right half white, encoded with `exif`.
+    fn half_black(format: ImageFormat, exif: Vec<u8>) -> Vec<u8> {
+        use image::ImageEncoder;
+        let img = image::GrayImage::from_fn(40, 20, |x, _| image::Luma([if x < 20 { 0 } else { 255 }]));
+        let mut out = Vec::new();
+        match format {
+            ImageFormat::Png => {
+                let mut enc = image::codecs::png::PngEncoder::new(&mut out);
+                enc.set_exif_metadata(exif).unwrap();
+                enc.write_image(img.as_raw(), 40, 20, image::ExtendedColorType::L8).unwrap();
+            }
+            _ => {
+                let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+                enc.set_exif_metadata(exif).unwrap();
+                enc.write_image(img.as_raw(), 40, 20, image::ExtendedColorType::L8).unwrap();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn exif_orientation_is_applied() {
+        // Orientation 6: stored turned, shown turned 90 degrees clockwise: the black left half ends on top.
+        for format in [ImageFormat::Png, ImageFormat::Jpeg] {
+            let img = decode(&half_black(format, exif_orientation(6)), &Limits::default()).unwrap().to_luma8();
+            assert_eq!(img.dimensions(), (20, 40), "{format:?}");
+            assert!(img.get_pixel(10, 5)[0] < 60 && img.get_pixel(10, 35)[0] > 200, "{format:?}");
+            // Orientation 3: upside down, the black half on the right.
+            let img = decode(&half_black(format, exif_orientation(3)), &Limits::default()).unwrap().to_luma8();
+            assert_eq!(img.dimensions(), (40, 20), "{format:?}");
+            assert!(img.get_pixel(35, 10)[0] < 60 && img.get_pixel(5, 10)[0] > 200, "{format:?}");
+        }
+        // No tag, or a tag that does not parse: the pixels as stored.
+        for exif in [Vec::new(), b"II*\0garbage".to_vec()] {
+            let img = decode(&half_black(ImageFormat::Png, exif), &Limits::default()).unwrap().to_luma8();
+            assert_eq!(img.dimensions(), (40, 20));
+            assert!(img.get_pixel(5, 10)[0] < 60);
         }
     }
 

@@ -380,6 +380,13 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
         .get_tag_u32(tiff::tags::Tag::PhotometricInterpretation)
         .map(|v| v == 0)
         .unwrap_or(false);
+    // The page's Orientation tag (274), as for single images in `image_input::decode`.
+    let orientation = d
+        .get_tag_u32(tiff::tags::Tag::Orientation)
+        .ok()
+        .and_then(|v| u8::try_from(v).ok())
+        .and_then(image::metadata::Orientation::from_exif)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let data = d.read_image().map_err(tiff_err)?;
     let bad = || Error::ImageDecode(format!("TIFF page {index}: pixel data does not match {w}x{h} {color:?}"));
     let img = match (color, data) {
@@ -405,5 +412,7 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
         }
         (c, _) => return Err(Error::UnsupportedFormat(Some(format!("TIFF page {index} with colour type {c:?}")))),
     };
+    let mut img = img;
+    img.apply_orientation(orientation);
     Ok(img)
 }
