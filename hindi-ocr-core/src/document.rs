@@ -59,10 +59,15 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Page {
-    /// Page width in pixels.
+    /// Page width in pixels (of the upright page: after the turn by `rotation`).
     pub width: u32,
-    /// Page height in pixels.
+    /// Page height in pixels (upright).
     pub height: u32,
+    /// Degrees (0, 90, 180 or 270) the image was turned clockwise because its text lay sideways or upside
+    /// down. Boxes, `width` and `height` are those of the turned page. (Absent in results stored before it
+    /// existed: 0.)
+    #[serde(default)]
+    pub rotation: u16,
     /// Measured skew in degrees (positive: text rises to the right); boxes are in the deskewed frame.
     pub skew: f32,
     /// Lines in reading order.

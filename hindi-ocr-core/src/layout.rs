@@ -1,17 +1,20 @@
 //! Page analysis: from a page image to text lines (with word boxes) ready for the line recogniser.
 //!
-//! binarise (Sauvola, [`binarize`]) -> measure and remove skew ([`deskew`]) -> connected components, drop
+//! binarise (Sauvola, [`binarize`]) -> turn pages lying sideways or upside down upright ([`orientation`]) ->
+//! measure and remove skew ([`deskew`]) -> connected components, drop
 //! specks, rules and pictures ([`components`]) -> columns ([`columns`]) -> lines that follow the headline,
 //! keeping matras above and below with their line, and words ([`lines`]) -> segments: a line much wider than
 //! the model's input aspect is cut at word gaps so that each piece is read at a legible scale.
 //!
-//! Boxes are in the deskewed frame: the page rotated by [`PageLayout::skew`] about its centre, same size.
+//! Boxes are in the upright, deskewed frame: the page turned clockwise by [`PageLayout::rotation`] degrees, then
+//! rotated by [`PageLayout::skew`] about its centre (same size).
 
 pub mod binarize;
 pub mod columns;
 pub mod components;
 pub mod deskew;
 pub mod lines;
+pub mod orientation;
 
 use image::{GrayImage, Luma, Rgb, RgbImage};
 use imageproc::drawing::draw_hollow_rect_mut;
@@ -25,6 +28,8 @@ use components::{Component, Components, Kind};
 pub struct AnalysisOptions {
     /// Sauvola `k`.
     pub sauvola_k: f32,
+    /// Find pages turned by 90, 180 or 270 degrees and read them upright.
+    pub detect_orientation: bool,
     /// Measure and remove skew.
     pub deskew: bool,
     /// Largest skew searched, degrees.
@@ -40,6 +45,7 @@ impl Default for AnalysisOptions {
     fn default() -> Self {
         Self {
             sauvola_k: binarize::DEFAULT_K,
+            detect_orientation: true,
             deskew: true,
             max_skew_deg: deskew::MAX_SKEW_DEG,
             max_segment_aspect: 12.0,
@@ -73,10 +79,12 @@ pub struct LineLayout {
 /// The result of page analysis.
 #[derive(Debug, Clone)]
 pub struct PageLayout {
-    /// Page width.
+    /// Page width (upright: after the turn by `rotation`).
     pub width: u32,
-    /// Page height.
+    /// Page height (upright).
     pub height: u32,
+    /// Degrees (0, 90, 180, 270) the page was turned clockwise to make its text upright.
+    pub rotation: u16,
     /// Measured skew in degrees (positive: text rises to the right).
     pub skew: f32,
     /// The typical text height found, px (0 when the page has no text).
@@ -96,19 +104,30 @@ fn union(comps: &[Component], idx: &[usize]) -> BBox {
 /// Analyse a page image. Never fails: a page without text gives no lines.
 pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
     let (w, h) = gray.dimensions();
-    let empty = |skew| PageLayout { width: w, height: h, skew, text_height: 0.0, lines: vec![] };
     if w < 4 || h < 4 {
-        return empty(0.0);
+        return PageLayout { width: w, height: h, rotation: 0, skew: 0.0, text_height: 0.0, lines: vec![] };
     }
     let window = binarize::default_window(w, h);
     let mut binary = binarize::sauvola_stretched(gray, window, opts.sauvola_k, binarize::Contrast::of(gray));
-    let mut skew = 0.0;
-    let rotated;
+    let mut rotation = 0;
+    let (turned, rotated);
     let mut page = gray;
+    if opts.detect_orientation {
+        rotation = orientation::votes(&binary).rotation();
+        if rotation != 0 {
+            // The window is square and the contrast global: turning the binary equals binarising the turn.
+            turned = orientation::turn(gray, rotation);
+            binary = orientation::turn(&binary, rotation);
+            page = &turned;
+        }
+    }
+    let (w, h) = page.dimensions();
+    let empty = |skew| PageLayout { width: w, height: h, rotation, skew, text_height: 0.0, lines: vec![] };
+    let mut skew = 0.0;
     if opts.deskew {
         skew = deskew::estimate_skew(&binary, opts.max_skew_deg);
         if skew.abs() >= 0.1 {
-            rotated = deskew::rotate(gray, skew);
+            rotated = deskew::rotate(page, skew);
             binary = binarize::sauvola_stretched(&rotated, window, opts.sauvola_k, binarize::Contrast::of(&rotated));
             page = &rotated;
         } else {
@@ -143,7 +162,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
             LineLayout { bbox, words, segments }
         })
         .collect();
-    PageLayout { width: w, height: h, skew, text_height: th, lines }
+    PageLayout { width: w, height: h, rotation, skew, text_height: th, lines }
 }
 
 /// Cut a line into pieces no wider than `max_aspect` times the padded height, at word gaps, and crop them.
@@ -237,9 +256,11 @@ fn crop(page: &GrayImage, found: &Components, owner: &[u32], line: u32, b: BBox,
     out
 }
 
-/// Draw the found lines (blue) and words (red) over the deskewed page, for checking page analysis by eye.
+/// Draw the found lines (blue) and words (red) over the upright, deskewed page, for checking page analysis by
+/// eye.
 pub fn draw_layout(gray: &GrayImage, layout: &PageLayout) -> RgbImage {
-    let page = if layout.skew != 0.0 { deskew::rotate(gray, layout.skew) } else { gray.clone() };
+    let page = orientation::turn(gray, layout.rotation);
+    let page = if layout.skew != 0.0 { deskew::rotate(&page, layout.skew) } else { page };
     let mut rgb = RgbImage::from_fn(page.width(), page.height(), |x, y| {
         let v = page.get_pixel(x, y)[0];
         Rgb([v, v, v])

@@ -205,22 +205,24 @@ pub fn assemble(pages: Vec<Page>, processing_time_ms: f64) -> Document {
 pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentOptions) -> Result<Page> {
     let start = Instant::now();
     let gray = img.to_luma8();
-    let (w, h) = gray.dimensions();
+    let (mut w, mut h) = gray.dimensions();
+    let mut rotation = 0;
     let (skew, lines) = match opts.layout {
         Layout::Line => (0.0, read_as_line(rec, gray)?),
-        Layout::Page => read_layout(rec, layout::analyze_page(&gray, &opts.analysis))?,
-        Layout::Auto => {
-            // Analysis is cheap next to the model: a wide strip is read whole as one line unless analysis
-            // finds several lines in it (two long lines cut from a page are also wide).
+        Layout::Page | Layout::Auto => {
             let found = layout::analyze_page(&gray, &opts.analysis);
-            if w >= 4 * h && found.lines.len() < 2 {
-                (0.0, read_as_line(rec, gray)?)
+            (w, h, rotation) = (found.width, found.height, found.rotation);
+            // Analysis is cheap next to the model: in auto, a wide strip (upright) is read whole as one line
+            // unless analysis finds several lines in it (two long lines cut from a page are also wide).
+            if opts.layout == Layout::Auto && w >= 4 * h && found.lines.len() < 2 {
+                (0.0, read_as_line(rec, layout::orientation::turn(&gray, rotation))?)
             } else {
                 read_layout(rec, found)?
             }
         }
     };
-    Ok(Page { width: w, height: h, skew, lines, processing_time_ms: start.elapsed().as_secs_f64() * 1000.0 })
+    let processing_time_ms = start.elapsed().as_secs_f64() * 1000.0;
+    Ok(Page { width: w, height: h, rotation, skew, lines, processing_time_ms })
 }
 
 /// The whole image is one line. An image without ink gives no line (the recogniser is not asked).

@@ -79,3 +79,72 @@ fn reads_rendered_lines_exactly_in_one_batch() {
         assert_eq!(g.text, l.text, "{}: text in a batch", l.file);
     }
 }
+
+/// The five fixture lines stacked into one page with white margins, for the whole-document path.
+fn stacked_page() -> image::GrayImage {
+    let lines: Vec<image::GrayImage> = expected()
+        .iter()
+        .map(|l| image::open(fixtures_dir().join(&l.file)).expect("fixture line decodes").to_luma8())
+        .collect();
+    let width = lines.iter().map(|l| l.width()).max().unwrap_or(0) + 80;
+    let height = lines.iter().map(|l| l.height() + 30).sum::<u32>() + 60;
+    let mut page = image::GrayImage::from_pixel(width, height, image::Luma([255]));
+    let mut y = 40;
+    for line in &lines {
+        image::imageops::replace(&mut page, line, 40, i64::from(y));
+        y += line.height() + 30;
+    }
+    page
+}
+
+/// PNG bytes of `img`, with an EXIF block holding the Orientation tag `orientation` when given.
+fn png_bytes(img: &image::GrayImage, orientation: Option<u16>) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let mut enc = image::codecs::png::PngEncoder::new(&mut out);
+    if let Some(o) = orientation {
+        // TIFF header, one IFD with one SHORT entry (0x0112 Orientation), no next IFD.
+        let mut exif = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        exif.extend(o.to_le_bytes());
+        exif.extend([0, 0, 0, 0, 0, 0]);
+        enc.set_exif_metadata(exif).expect("PNG takes EXIF");
+    }
+    enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8).expect("PNG encodes");
+    out
+}
+
+#[test]
+fn a_page_scanned_sideways_or_upside_down_reads_as_upright() {
+    use hindi_ocr_core::pipeline::{DocumentOptions, Layout, read_document};
+    use image::imageops::{rotate90, rotate180, rotate270};
+    let engine = bundled_engine();
+    let page = stacked_page();
+    let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+    let read = |bytes: Vec<u8>| read_document(&engine, &bytes, &opts, &mut |_| {}).expect("page reads");
+    let upright = read(png_bytes(&page, None));
+    let want: Vec<String> = expected().into_iter().map(|l| l.text).collect();
+    assert_eq!(upright.text, want.join("\n"));
+    assert_eq!(upright.pages[0].rotation, 0);
+    // Turned clockwise by 90, 180, 270: turned back by 270, 180, 90, and read the same.
+    for (turned, back) in [(rotate90(&page), 270), (rotate180(&page), 180), (rotate270(&page), 90)] {
+        let doc = read(png_bytes(&turned, None));
+        let p = &doc.pages[0];
+        assert_eq!(p.rotation, back, "{}", doc.text);
+        assert_eq!((p.width, p.height), page.dimensions(), "the upright page's size");
+        assert_eq!(doc.text, upright.text, "turned back by {back}");
+        assert_eq!(
+            p.lines.iter().map(|l| l.bbox).collect::<Vec<_>>(),
+            upright.pages[0].lines.iter().map(|l| l.bbox).collect::<Vec<_>>(),
+            "boxes in the upright frame"
+        );
+    }
+    // Stored sideways with an EXIF tag that says so (as phones do): upright once decoded, nothing to turn.
+    let doc = read(png_bytes(&rotate270(&page), Some(6)));
+    assert_eq!((doc.pages[0].rotation, doc.text.as_str()), (0, upright.text.as_str()));
+    // Told to read the page as it lies, the sideways page is not turned.
+    let mut as_is = opts.clone();
+    as_is.analysis.detect_orientation = false;
+    let doc = read_document(&engine, &png_bytes(&rotate90(&page), None), &as_is, &mut |_| {}).expect("reads");
+    assert_eq!(doc.pages[0].rotation, 0);
+    assert_ne!(doc.text, upright.text);
+}

@@ -207,3 +207,26 @@ fn searchable_pdf_of_a_skewed_page_keeps_words_in_order() {
     let other = common::png(&image::GrayImage::from_pixel(10, 10, image::Luma([255])));
     assert!(to_searchable_pdf(&doc, &other, &opts).is_err());
 }
+
+#[test]
+fn searchable_pdf_of_a_page_read_upside_down_is_upright() {
+    let (upright, _, opts) = document();
+    let page = text_page(1200, 330, &LINES, 50.0, 40.0, 40.0, 90.0);
+    for turned in [image::imageops::rotate180(&page), image::imageops::rotate90(&page)] {
+        let bytes = common::png(&turned);
+        let doc = read_document(&Script::new(&LINES), &bytes, &opts, &mut |_| {}).unwrap();
+        assert_ne!(doc.pages[0].rotation, 0);
+        let pdf = to_searchable_pdf(&doc, &bytes, &opts).unwrap();
+        // The page image is written upright: the PDF page is the upright page's size, its text layer in order.
+        let back = hindi_ocr_core::pipeline::pages(&pdf, &opts).unwrap().next().unwrap().unwrap();
+        assert_eq!((back.width(), back.height()), (1200, 330));
+        assert_eq!(doc.pages[0].lines.iter().map(|l| l.bbox).collect::<Vec<_>>(), upright.pages[0].lines.iter().map(|l| l.bbox).collect::<Vec<_>>());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("turned.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = Command::new("pdftotext").arg("-enc").arg("UTF-8").arg(&path).arg("-").output().unwrap();
+        let got: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
+        let want: Vec<String> = LINES.iter().map(|l| l.nfc().collect::<String>()).collect();
+        assert_eq!(got, want);
+    }
+}

@@ -1,4 +1,5 @@
-//! Page analysis on drawn pages: line count, matras kept with their lines, skew, two columns in reading order, a photo of a page on a dark table.
+//! Page analysis on drawn pages: line count, matras kept with their lines, skew, pages turned sideways or upside
+//! down, two columns in reading order, a photo of a page on a dark table.
 
 mod common;
 
@@ -52,6 +53,25 @@ fn skewed_page_reads_like_a_straight_one() {
         }
     }
     let _ = deskew::MAX_SKEW_DEG;
+}
+
+#[test]
+fn a_page_lying_sideways_or_upside_down_is_analysed_upright() {
+    use image::imageops::{rotate90, rotate180, rotate270};
+    let page = text_page(1400, 420, &LINES, 40.0, 30.0, 40.0, 70.0);
+    let upright = analyze_page(&page, &AnalysisOptions::default());
+    assert_eq!(upright.rotation, 0);
+    let boxes = |l: &hindi_ocr_core::layout::PageLayout| l.lines.iter().map(|x| x.bbox).collect::<Vec<_>>();
+    for (turned, back) in [(rotate90(&page), 270), (rotate180(&page), 180), (rotate270(&page), 90)] {
+        let layout = analyze_page(&turned, &AnalysisOptions::default());
+        assert_eq!(layout.rotation, back);
+        assert_eq!((layout.width, layout.height), (1400, 420), "the upright size");
+        assert_eq!(boxes(&layout), boxes(&upright), "turned back by {back}");
+        // The whole-page path reports it, and sizes the page upright.
+        let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+        let read = read_image(&WordCounter, &DynamicImage::ImageLuma8(turned), &opts).unwrap();
+        assert_eq!((read.rotation, read.width, read.height, read.lines.len()), (back, 1400, 420, LINES.len()));
+    }
 }
 
 /// Two columns; line i of the left column has i+1 words, line i of the right column has i+6 words.

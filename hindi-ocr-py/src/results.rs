@@ -114,10 +114,13 @@ impl Line {
 /// One page: an image, or one page of a PDF or multi-page TIFF.
 #[pyclass(frozen, get_all, module = "hindi_ocr._native")]
 pub struct Page {
-    /// Width in pixels.
+    /// Width in pixels (of the upright page: after the turn by `rotation`).
     pub width: u32,
-    /// Height in pixels.
+    /// Height in pixels (upright).
     pub height: u32,
+    /// Degrees (0, 90, 180 or 270) the image was turned clockwise because its text lay sideways or upside
+    /// down; boxes are in the turned frame.
+    pub rotation: u16,
     /// Measured skew in degrees (boxes are in the deskewed frame).
     pub skew: f32,
     /// Lines in reading order (a tuple of `Line`).
@@ -276,6 +279,7 @@ fn page_view(py: Python<'_>, page: &core::Page) -> PyResult<Page> {
     Ok(Page {
         width: page.width,
         height: page.height,
+        rotation: page.rotation,
         skew: page.skew,
         lines: PyTuple::new(py, lines)?.unbind(),
         processing_time_ms: page.processing_time_ms,

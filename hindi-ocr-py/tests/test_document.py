@@ -59,6 +59,20 @@ def test_sources_give_the_same_document(
         assert engine.recognize(src, layout="page").text == page_doc.text  # type: ignore[arg-type]
 
 
+def test_page_turned_sideways_or_upside_down(
+    engine: hindi_ocr.Engine, page_doc: hindi_ocr.Document, sample_page: pathlib.Path
+) -> None:
+    width, height = Image.open(sample_page).size
+    assert page_doc.pages[0].rotation == 0
+    # PIL turns counter-clockwise: the engine turns each back clockwise by the rest of the circle.
+    for turn, back in ((90, 90), (180, 180), (270, 270)):
+        turned = Image.open(sample_page).rotate(turn, expand=True)
+        page = engine.recognize(turned, layout="page").pages[0]
+        assert page.rotation == back
+        assert (page.width, page.height) == (width, height)
+        assert page.text == page_doc.text
+
+
 def test_json(page_doc: hindi_ocr.Document) -> None:
     data = json.loads(page_doc.to_json())
     assert data["text"] == page_doc.text == page_doc.to_text()

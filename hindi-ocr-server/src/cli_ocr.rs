@@ -35,6 +35,9 @@ pub struct OcrArgs {
     /// Resolution PDF pages are rendered at.
     #[arg(long, default_value_t = 300)]
     pub dpi: u32,
+    /// Read pages as they lie: do not turn pages whose text is found sideways or upside down.
+    #[arg(long)]
+    pub no_rotate: bool,
     /// Threads ONNX Runtime uses (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -85,7 +88,8 @@ pub fn run(args: OcrArgs) -> ExitCode {
 /// Process every file with `rec`, writing results to `out` (or the `--output` path) and problems to `err`.
 /// Returns success only when every file was read.
 pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let opts = DocumentOptions { layout: args.layout, dpi: args.dpi, ..DocumentOptions::default() };
+    let mut opts = DocumentOptions { layout: args.layout, dpi: args.dpi, ..DocumentOptions::default() };
+    opts.analysis.detect_orientation = !args.no_rotate;
     let several = args.files.len() > 1;
     if let (Some(dir), true, false) = (&args.output, several, args.format == CliFormat::Tsv) {
         if let Err(e) = std::fs::create_dir_all(dir) {

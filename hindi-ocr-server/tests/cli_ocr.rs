@@ -201,6 +201,26 @@ fn bundled_model_reads_a_page_and_writes_a_searchable_pdf() {
     assert_eq!(extracted, got.join(" ").split_whitespace().collect::<Vec<_>>().join(" "));
 }
 
+#[test]
+fn a_page_upside_down_is_turned_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let upright = save(dir.path(), "upright.png", &stacked_page());
+    let turned = save(dir.path(), "turned.png", &image::imageops::rotate180(&stacked_page()));
+    let json = |extra: &[&str], file: &Path| {
+        let out = bin().args(["ocr", "--layout", "page", "--format", "json"]).args(extra).arg(file).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let want = json(&[], &upright);
+    let got = json(&[], &turned);
+    assert_eq!(got["pages"][0]["rotation"], 180);
+    assert_eq!(want["pages"][0]["rotation"], 0);
+    assert_eq!(got["text"], want["text"]);
+    let as_is = json(&["--no-rotate"], &turned);
+    assert_eq!(as_is["pages"][0]["rotation"], 0);
+    assert_ne!(as_is["text"], want["text"]);
+}
+
 fn levenshtein(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -183,15 +183,26 @@ describe('web page', () => {
 
   it('takes files by drag and drop, and says why a file is refused', async () => {
     const files = [
-      { name: 'page_003.png', type: 'image/png', b64: readFileSync(path.join(DEV, 'pages', 'page_003.png')).toString('base64') },
+      // Dropped as scanned sideways: turned a quarter counter-clockwise (in the page, below), read upright.
+      { name: 'page_003_sideways.png', type: 'image/png', turn: true, b64: readFileSync(path.join(DEV, 'pages', 'page_003.png')).toString('base64') },
       { name: 'notes.txt', type: 'text/plain', b64: Buffer.from('not an image').toString('base64') },
       // Named and typed as a PNG, but not one: the page lets it through, the server sniffs the bytes and refuses.
       { name: 'broken.png', type: 'image/png', b64: Buffer.from('this is not a PNG at all').toString('base64') },
     ];
-    const dataTransfer = await page.evaluateHandle((list) => {
+    const dataTransfer = await page.evaluateHandle(async (list) => {
       const dt = new DataTransfer();
       for (const f of list) {
-        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        let bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        if (f.turn) {
+          // createImageBitmap decodes without a fetch, so the page's CSP (img-src) is not involved.
+          const bmp = await createImageBitmap(new Blob([bytes], { type: f.type }));
+          const canvas = new OffscreenCanvas(bmp.height, bmp.width);
+          const g = canvas.getContext('2d');
+          g.translate(0, bmp.width);
+          g.rotate(-Math.PI / 2);
+          g.drawImage(bmp, 0, 0);
+          bytes = await canvas.convertToBlob({ type: 'image/png' });
+        }
         dt.items.add(new File([bytes], f.name, { type: f.type }));
       }
       return dt;
@@ -204,7 +215,7 @@ describe('web page', () => {
     assert.match(await item('broken.png').locator('.document-error').textContent(), /^Failed: \S/);
     await page.waitForFunction(() => {
       const li = [...document.querySelectorAll('#document-list li')]
-        .find((x) => x.querySelector('.document-name').textContent === 'page_003.png');
+        .find((x) => x.querySelector('.document-name').textContent === 'page_003_sideways.png');
       return li && li.dataset.status === 'completed';
     }, null, { timeout: OCR_TIMEOUT_MS });
     assert.equal(await item('notes.txt').count(), 0, 'a refused file is not uploaded');
@@ -270,6 +281,29 @@ describe('web page', () => {
     const rate2 = cer(truth['page_004.png'], second);
     assert.ok(rate1 < CER_LIMIT, `PDF page 1 CER ${(rate1 * 100).toFixed(1)}%:\n${first}`);
     assert.ok(rate2 < CER_LIMIT, `PDF page 2 CER ${(rate2 * 100).toFixed(1)}%:\n${second}`);
+  });
+
+  it('reads a page scanned sideways upright, with the image turned under its line boxes', async () => {
+    await page.goto(chatUrl);
+    await page.getByRole('link', { name: 'Open page_003_sideways.png' }).click();
+    await page.waitForSelector('#result-view:not([hidden]) .ocr-line');
+    const shown = await page.locator('#ocr-text').innerText();
+    const rate = cer(truth['page_003.png'], shown);
+    assert.ok(rate < CER_LIMIT, `CER ${(rate * 100).toFixed(1)}% on the sideways page; shown:\n${shown}`);
+    await page.waitForFunction(() => document.getElementById('page-image').naturalWidth > 0);
+    // The stored image is portrait; the page was read turned a quarter clockwise, so the image is shown turned
+    // the same way and, turned, fills the landscape frame the boxes are drawn in.
+    const { matrix, img, frame } = await page.evaluate(() => {
+      const el = document.getElementById('page-image');
+      const box = (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; };
+      return { matrix: getComputedStyle(el).transform, img: box(el), frame: box(document.getElementById('image-frame')) };
+    });
+    const [, sin] = matrix.match(/-?[\d.e-]+/g).map(Number);
+    assert.ok(sin > 0.99, `turned a quarter clockwise: ${matrix}`);
+    assert.ok(frame.w > frame.h, `landscape frame ${frame.w}x${frame.h}`);
+    for (const k of ['x', 'y', 'w', 'h']) {
+      assert.ok(Math.abs(img[k] - frame[k]) < 0.03 * frame.w, `image ${JSON.stringify(img)} in frame ${JSON.stringify(frame)}`);
+    }
   });
 
   it('switches the interface to Hindi and back', async () => {

@@ -6,7 +6,8 @@
 //! embeds Lohit Devanagari (OFL); each character is written as its Unicode code point used as the CID, a
 //! `CIDToGIDMap` maps CIDs to the font's glyphs and a `ToUnicode` CMap maps them back to Unicode. Every
 //! glyph advances by half an em and each word is stretched (`Tz`) to its box, rotated back by the page's
-//! measured skew so it lies on the original, unrotated image.
+//! measured skew so it lies on the original, unrotated image. A page that was read turned by 90, 180 or 270
+//! degrees (`Page::rotation`) is written turned the same way, upright.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -15,6 +16,7 @@ use image::ExtendedColorType;
 use image::codecs::jpeg::JpegEncoder;
 
 use super::pdf_writer::{PdfWriter, literal};
+use crate::layout::orientation;
 use crate::pipeline::{DocumentOptions, pages};
 use crate::{BBox, Document, Error, Page, Result};
 
@@ -55,6 +57,8 @@ pub fn to_searchable_pdf(doc: &Document, source: &[u8], opts: &DocumentOptions) 
 
     for (i, page) in doc.pages.iter().enumerate() {
         let img = src.next().ok_or_else(|| Error::Export(format!("source ended before page {}", i + 1)))??.to_luma8();
+        // A page read turned (sideways or upside down) is written upright, as it was read.
+        let img = orientation::turn(&img, page.rotation);
         if img.dimensions() != (page.width, page.height) {
             return Err(Error::Export(format!(
                 "page {}: source renders {}x{}, document page is {}x{} (same dpi?)",
@@ -67,6 +71,7 @@ pub fn to_searchable_pdf(doc: &Document, source: &[u8], opts: &DocumentOptions) 
         }
         let (pw, ph) = src
             .page_size_pt(i)
+            .map(|(a, b)| if page.rotation % 180 == 90 { (b, a) } else { (a, b) })
             .unwrap_or((page.width as f32 * 72.0 / opts.dpi as f32, page.height as f32 * 72.0 / opts.dpi as f32));
         let mut jpeg = Vec::new();
         JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)

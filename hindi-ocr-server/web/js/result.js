@@ -96,9 +96,18 @@ function renderImage(page) {
   img.alt = t('pageImage');
   const src = api.fileUrl(api.docId(doc));
   if (img.getAttribute('src') !== src) img.src = src;
-  // Boxes are in the deskewed frame of the page: turn the image the same way so they line up.
-  const skew = Number(page?.skew) || 0;
-  img.style.transform = Math.abs(skew) > 0.05 ? `rotate(${skew}deg)` : '';
+  // Boxes are in the upright, deskewed frame of the page (turned clockwise by `rotation`, then by `skew`):
+  // turn the image the same way so they line up.
+  const turn = Number(page?.rotation) || 0;
+  const angle = turn + (Number(page?.skew) || 0);
+  img.style.transform = Math.abs(angle) > 0.05 ? `rotate(${angle}deg)` : '';
+  // Turned a quarter, the image's own box is the frame's with the sides swapped, centred in it.
+  const quarter = turn % 180 === 90 && page.width && page.height;
+  const w = quarter ? (100 * page.height) / page.width : 100;
+  const h = quarter ? (100 * page.width) / page.height : 100;
+  Object.assign(img.style, quarter
+    ? { position: 'absolute', width: `${w}%`, height: `${h}%`, left: `${(100 - w) / 2}%`, top: `${(100 - h) / 2}%` }
+    : { position: '', width: '', height: '', left: '', top: '' });
   // The frame keeps the page's aspect ratio so the SVG (viewBox = page size) scales with the image.
   if (page && page.width && page.height) frame.style.aspectRatio = `${page.width} / ${page.height}`;
   // A landscape page beside the text would be drawn at half the width, too small to read: put it above.
