@@ -13,8 +13,12 @@ use super::components::Components;
 
 /// A side must outvote every other side by this factor to turn the page.
 const MIN_MARGIN: f32 = 5.0;
-/// ... and be carried by at least this many components.
+/// ... and be carried by at least this many components;
 const MIN_VOTERS: usize = 4;
+/// ... or, for a quarter turn with no vote against it at all, this many (a line photographed sideways has few
+/// words). Not for 180 degrees: on an upright Latin page in a serif face, letters joined along the baseline
+/// look like upside-down headlines, while upright text of either script gives no sideways votes.
+const MIN_SIDEWAYS_VOTERS: usize = 2;
 /// A headline covers at least this share of its word's length (its busiest row or column).
 const HEADLINE_COVER: f32 = 0.8;
 
@@ -44,7 +48,9 @@ impl Votes {
             .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
             .unwrap_or((0, &(0.0, 0)));
         let runner_up = sides.iter().enumerate().filter(|(i, _)| *i != best).map(|(_, s)| s.0).fold(0.0, f32::max);
-        if rotation != 0 && score >= MIN_MARGIN * runner_up && self.voters[best] >= MIN_VOTERS {
+        let voters = self.voters[best];
+        let unopposed_quarter = rotation != 180 && runner_up == 0.0 && voters >= MIN_SIDEWAYS_VOTERS;
+        if rotation != 0 && score >= MIN_MARGIN * runner_up && (voters >= MIN_VOTERS || unopposed_quarter) {
             rotation
         } else {
             0
@@ -253,9 +259,16 @@ mod tests {
         assert_eq!(v.rotation(), 180);
         let v = Votes { top: 200.0, bottom: 900.0, voters: [2, 0, 9, 0], ..Votes::default() };
         assert_eq!(v.rotation(), 0, "4.5 to 1 is not enough");
-        let v = Votes { right: 300.0, voters: [0, 3, 0, 0], ..Votes::default() };
+        let v = Votes { top: 50.0, right: 300.0, voters: [1, 3, 0, 0], ..Votes::default() };
         assert_eq!(v.rotation(), 0, "three words are not enough");
-        let v = Votes { right: 400.0, voters: [0, 4, 0, 0], ..Votes::default() };
+        let v = Votes { top: 50.0, right: 400.0, voters: [1, 4, 0, 0], ..Votes::default() };
         assert_eq!(v.rotation(), 270);
+        // Unopposed, two words turn a page a quarter (a line photographed sideways), but not upside down.
+        let v = Votes { left: 200.0, voters: [0, 0, 0, 2], ..Votes::default() };
+        assert_eq!(v.rotation(), 90);
+        let v = Votes { left: 100.0, voters: [0, 0, 0, 1], ..Votes::default() };
+        assert_eq!(v.rotation(), 0, "one word is not enough");
+        let v = Votes { bottom: 300.0, voters: [0, 0, 3, 0], ..Votes::default() };
+        assert_eq!(v.rotation(), 0, "upside down takes four");
     }
 }
