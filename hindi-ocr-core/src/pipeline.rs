@@ -271,7 +271,7 @@ fn read_layout(rec: &dyn LineRecognizer, mut page: layout::PageLayout) -> Result
             let Some(r) = results.next() else { break };
             let t = text::normalize(&r.text);
             conf_plain.push(r.confidence);
-            if t.is_empty() || !fits(&t, seg.bbox.width, page.text_height) {
+            if t.is_empty() || !fits(&t, seg.bbox.width, page.text_height) || r.confidence < MIN_SEGMENT_CONFIDENCE {
                 continue;
             }
             let n = t.chars().count();
@@ -302,6 +302,10 @@ fn fits(text: &str, width: u32, th: f32) -> bool {
 
 /// See [`fits`]: well above the densest print measured (3.0), far below made-up text (27 on one height).
 const MAX_CHARS_PER_TEXT_HEIGHT: f32 = 5.0;
+
+/// A piece of a page read with less confidence than this is dropped as not text: the lowest for printed lines
+/// is 0.33 (a faint degraded dev line), a mark on the table beside a photographed page reads at 0.05.
+const MIN_SEGMENT_CONFIDENCE: f32 = 0.1;
 
 /// Pair the words of a segment's text with the word boxes found on the page. When the counts agree the
 /// pairing is one to one; otherwise each word gets the span of the segment proportional to its characters.

@@ -195,7 +195,18 @@ fn text_made_up_from_a_speck_is_dropped() {
     // The model reads the text line right, and "reads" 27 characters in the 18 px fleck: that is dropped.
     let mut texts = vec!["भारत एक विशाल देश है"; pieces - 1];
     texts.push("ऋणिक फ्लोपोरोरोरोर नारस्वीर");
-    let page = read_image(&Script::new(&texts), &DynamicImage::ImageLuma8(page), &opts).unwrap();
-    assert_eq!(page.lines.len(), 1, "{:?}", page.lines.iter().map(|l| &l.text).collect::<Vec<_>>());
-    assert!(page.lines[0].text.starts_with("भारत"));
+    let img = DynamicImage::ImageLuma8(page);
+    let read = read_image(&Script::new(&texts), &img, &opts).unwrap();
+    assert_eq!(read.lines.len(), 1, "{:?}", read.lines.iter().map(|l| &l.text).collect::<Vec<_>>());
+    assert!(read.lines[0].text.starts_with("भारत"));
+    // A short read that fits the fleck is dropped when the model is all but sure it is not text (a mark on a
+    // photo's table read at 0.05), kept otherwise.
+    *texts.last_mut().unwrap() = "कलम।";
+    let mut confidences = vec![0.9; pieces - 1];
+    for (conf, lines) in [(0.05, 1), (0.5, 2)] {
+        confidences.truncate(pieces - 1);
+        confidences.push(conf);
+        let read = read_image(&Script::with_confidences(&texts, &confidences), &img, &opts).unwrap();
+        assert_eq!(read.lines.len(), lines, "confidence {conf}");
+    }
 }

@@ -93,13 +93,24 @@ impl LineRecognizer for WordCounter {
 /// Returns the given texts in turn, one per line image, and records the images' sizes.
 pub struct Script {
     pub texts: Vec<String>,
+    /// Confidence of each read, in order (0.8 past the end).
+    pub confidences: Vec<f32>,
     pub next: Mutex<usize>,
     pub seen: Mutex<Vec<(u32, u32)>>,
 }
 
 impl Script {
     pub fn new(texts: &[&str]) -> Self {
-        Self { texts: texts.iter().map(|s| s.to_string()).collect(), next: Mutex::new(0), seen: Mutex::new(vec![]) }
+        Self::with_confidences(texts, &[])
+    }
+
+    pub fn with_confidences(texts: &[&str], confidences: &[f32]) -> Self {
+        Self {
+            texts: texts.iter().map(|s| s.to_string()).collect(),
+            confidences: confidences.to_vec(),
+            next: Mutex::new(0),
+            seen: Mutex::new(vec![]),
+        }
     }
 }
 
@@ -112,8 +123,9 @@ impl LineRecognizer for Script {
             .map(|l| {
                 seen.push(l.dimensions());
                 let text = self.texts.get(*next).cloned().unwrap_or_default();
+                let confidence = self.confidences.get(*next).copied().unwrap_or(0.8);
                 *next += 1;
-                LineResult { text, confidence: 0.8, ..Default::default() }
+                LineResult { text, confidence, ..Default::default() }
             })
             .collect())
     }
