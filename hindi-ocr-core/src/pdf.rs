@@ -79,14 +79,20 @@ impl PdfPages {
         Ok(((w * scale).round().max(1.0) as u32, (h * scale).round().max(1.0) as u32))
     }
 
-    /// Render page `index` (0-based) to greyscale on white. The size is checked against the limits first.
-    pub fn render(&self, index: usize) -> Result<GrayImage> {
-        let page = self.pdf.pages().get(index).ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
+    /// Check that page `index` renders within the limits at the chosen DPI (without rendering it).
+    pub fn check_size(&self, index: usize) -> Result<(u32, u32)> {
         let (w, h) = self.page_size_px(index)?;
         self.limits.check_dimensions(w, h)?;
         if w > u16::MAX as u32 || h > u16::MAX as u32 {
             return Err(Error::ImageTooLarge { what: "width", actual: w.max(h) as u64, limit: u16::MAX as u64 });
         }
+        Ok((w, h))
+    }
+
+    /// Render page `index` (0-based) to greyscale on white. The size is checked against the limits first.
+    pub fn render(&self, index: usize) -> Result<GrayImage> {
+        let page = self.pdf.pages().get(index).ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
+        let (w, h) = self.check_size(index)?;
         let (pw, ph) = page.render_dimensions();
         // hayro truncates `size * scale` to whole pixels: aim half a pixel past so f32 rounding cannot lose one.
         let settings = PixmapSettings { x_scale: (w as f32 + 0.5) / pw, y_scale: (h as f32 + 0.5) / ph, bg_color: WHITE };

@@ -108,6 +108,24 @@ impl<'a> Pages<'a> {
         self.total
     }
 
+    /// Check every page's size against the limits without decoding or rendering it (a PDF's page boxes, a
+    /// TIFF's image headers), so that a document whose later page is too large is refused as a whole.
+    pub fn check_sizes(&self) -> Result<()> {
+        match &self.source {
+            Source::Single(_) => Ok(()),
+            Source::Pdf(pdf) => (0..self.total).try_for_each(|i| pdf.check_size(i).map(drop)),
+            Source::Tiff(bytes, limits) => {
+                let mut d = tiff_decoder(bytes, limits)?;
+                for i in 0..self.total {
+                    d.seek_to_image(i).map_err(tiff_err)?;
+                    let (w, h) = d.dimensions().map_err(tiff_err)?;
+                    limits.check_dimensions(w, h)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The size of page `index` in PDF points when the input is a PDF; `None` for images.
     pub fn page_size_pt(&self, index: usize) -> Option<(f32, f32)> {
         match &self.source {

@@ -93,3 +93,17 @@ fn encrypted_pdf_is_reported_as_encrypted() {
     let err = pages(&pdf, &DocumentOptions::default()).err().unwrap();
     assert!(matches!(err, Error::PdfEncrypted(_)), "{err:?}");
 }
+
+#[test]
+fn every_page_size_is_checked_without_rendering() {
+    // Page 1 fits the limits, page 2 does not: the first page renders, check_sizes refuses the document.
+    let small = GrayImage::from_pixel(100, 100, Luma([255]));
+    let wide = GrayImage::from_pixel(1000, 100, Luma([255]));
+    let pdf = images_to_pdf(&[small.clone(), wide.clone()], 72).unwrap();
+    let opts = DocumentOptions { dpi: 72, limits: Limits { max_width: 500, ..Limits::default() }, ..Default::default() };
+    let mut doc = pages(&pdf, &opts).unwrap();
+    assert!(matches!(doc.check_sizes(), Err(Error::ImageTooLarge { what: "width", actual: 1000, limit: 500 })));
+    assert_eq!(doc.next().unwrap().unwrap().width(), 100, "the first page alone is fine");
+    // Within the limits: every page passes.
+    assert!(pages(&images_to_pdf(&[small, wide], 72).unwrap(), &DocumentOptions { dpi: 72, ..Default::default() }).unwrap().check_sizes().is_ok());
+}

@@ -50,6 +50,15 @@ pub enum AppError {
     /// A server-side failure; the message is logged, the client sees a generic one.
     #[error("internal error: {0}")]
     Internal(String),
+    /// An error the HTTP layer answered itself (a method the route does not have, a request timeout, a
+    /// body over the JSON limit, a rejection by axum's own extractors), with its status kept.
+    #[error("{message}")]
+    Http {
+        /// The status axum chose.
+        status: StatusCode,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl AppError {
@@ -71,6 +80,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Http { status, .. } => *status,
         }
     }
 
@@ -88,7 +98,36 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
+            AppError::Http { status, .. } => match *status {
+                StatusCode::BAD_REQUEST => "bad_request",
+                StatusCode::UNAUTHORIZED => "unauthorized",
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                StatusCode::REQUEST_TIMEOUT => "timeout",
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+                s if s.is_server_error() => "internal",
+                _ => "bad_request",
+            },
         }
+    }
+
+    /// An error response of the HTTP layer (status and plain-text body) as an `AppError`; an empty or long
+    /// body gives the status's own words.
+    pub fn from_http(status: StatusCode, text: &str) -> Self {
+        let text = text.trim();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "request body too large".to_owned()
+        } else if text.is_empty() || text.len() > 300 || text.contains('\n') {
+            status.canonical_reason().unwrap_or("error").to_lowercase()
+        } else {
+            text.to_owned()
+        };
+        if status.is_server_error() {
+            return AppError::Internal(message);
+        }
+        AppError::Http { status, message }
     }
 }
 
@@ -103,8 +142,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Machine-readable: `bad_request`, `unauthorized`, `invalid_credentials`, `csrf`, `not_found`,
-    /// `conflict`, `payload_too_large`, `unsupported_media_type`, `too_many_requests`, `unavailable`,
-    /// `internal`.
+    /// `method_not_allowed`, `timeout`, `conflict`, `payload_too_large`, `unsupported_media_type`,
+    /// `unprocessable`, `too_many_requests`, `unavailable`, `internal`.
     pub code: String,
     /// For people.
     pub message: String,
@@ -137,6 +176,9 @@ impl IntoResponse for AppError {
 
 impl From<axum::extract::rejection::JsonRejection> for AppError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::from_http(e.status(), "");
+        }
         AppError::BadRequest(e.body_text())
     }
 }

@@ -25,9 +25,11 @@ pub fn truncate_millis(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
-/// Normalises an email address for storage and lookup: trimmed and lowercased.
+/// Normalises an email address for storage and lookup: NFKC (a fullwidth `ａ` is `a`, so look-alike
+/// addresses are one account), trimmed and lowercased.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    email.nfkc().collect::<String>().trim().to_lowercase()
 }
 
 /// An account.

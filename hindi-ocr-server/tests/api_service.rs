@@ -505,6 +505,124 @@ async fn failed_attempts_are_retried_then_marked_failed() {
     api.stop().await;
 }
 
+/// Reads the first `ok` calls, then fails every time (a model that breaks after a first run).
+struct BreaksAfter {
+    ok: usize,
+    calls: AtomicUsize,
+}
+
+impl LineRecognizer for BreaksAfter {
+    fn recognize_gray_lines(&self, lines: &[GrayImage]) -> hindi_ocr_core::Result<Vec<LineResult>> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok {
+            return Err(hindi_ocr_core::Error::Io { path: "model".into(), source: std::io::Error::other("simulated runtime failure") });
+        }
+        FixedRecognizer::new(TEXT).recognize_gray_lines(lines)
+    }
+}
+
+#[tokio::test]
+async fn a_failed_rerun_keeps_the_last_result() {
+    let api = Api::with(Arc::new(BreaksAfter { ok: 1, calls: AtomicUsize::new(0) }), 1, HttpSettings::default()).await;
+    let t = api.signup("rerun@example.com").await;
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
+    assert_eq!(api.call("POST", &format!("/api/documents/{id}/ocr"), Some(&t), None).await.status, StatusCode::ACCEPTED);
+    assert_eq!(api.wait_final(&t, &id).await["status"], "failed");
+    for format in ["text", "json", "hocr", "alto", "pdf"] {
+        let r = api.call("GET", &format!("/api/documents/{id}/ocr?format={format}"), Some(&t), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{format}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.headers["x-ocr-status"], "failed");
+    }
+    let text = api.call("GET", &format!("/api/documents/{id}/ocr"), Some(&t), None).await;
+    assert!(String::from_utf8(text.body).unwrap().contains(TEXT));
+    // A document that never completed has no result to give.
+    let never = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(api.wait_final(&t, &never).await["status"], "failed");
+    assert_eq!(api.call("GET", &format!("/api/documents/{never}/ocr"), Some(&t), None).await.status, StatusCode::CONFLICT);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn http_layer_errors_are_json_and_odd_values_are_handled() {
+    let api = Api::new().await;
+    let t = api.signup("edge@example.com").await;
+    let error_code = |r: &Reply| r.json()["error"]["code"].as_str().unwrap_or_default().to_owned();
+
+    // A wait past what a duration holds is the server's limit, not a crash.
+    let r = api.upload("/api/documents/ocr?wait=1e20", &t, &page_png(), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+
+    // Bodies over the 1 MiB JSON limit: 413 with the JSON error body, on every JSON route.
+    let big = json!({"title": "x".repeat(2 << 20), "email": "a@b.c", "password": "y".repeat(2 << 20), "content": "z"});
+    for uri in ["/api/chats", "/api/auth/signup"] {
+        let r = api.call("POST", uri, Some(&t), Some(big.clone())).await;
+        assert_eq!((r.status, error_code(&r).as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"), "{uri}");
+    }
+    // Bad query strings and methods a route does not have: JSON too, the Allow header kept.
+    let chat = api.call("POST", "/api/chats", Some(&t), Some(json!({"title": "a\u{0}b\n<i>c</i>"}))).await.json();
+    assert_eq!(chat["title"], "a b <i>c</i>", "control characters are not kept in a title");
+    let chat_id = chat["id"].as_str().unwrap();
+    for uri in ["/api/documents?limit=abc", "/api/chats?offset=-1"] {
+        let r = api.call("GET", uri, Some(&t), None).await;
+        assert_eq!((r.status, error_code(&r).as_str()), (StatusCode::BAD_REQUEST, "bad_request"), "{uri}");
+    }
+    let r = api.call("PUT", &format!("/api/chats/{chat_id}"), Some(&t), None).await;
+    assert_eq!((r.status, error_code(&r).as_str()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    assert!(r.headers.contains_key(header::ALLOW));
+
+    // API answers are not cached and not sniffed.
+    let me = api.call("GET", "/api/auth/me", Some(&t), None).await;
+    assert_eq!(me.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(me.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+
+    // A client's request id is echoed only when it is a short token.
+    for (sent, echoed) in [("req-42.a:b", true), ("<script>alert(1)</script>", false), (&*"x".repeat(300), false)] {
+        let req = Request::get("/health").header("x-request-id", sent).body(Body::empty()).unwrap();
+        let got = api.send(req).await.headers["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(got == sent, echoed, "{sent:?} -> {got:?}");
+        assert!(!got.is_empty() && got.len() <= 128);
+    }
+
+    // Two `file` parts: refused, nothing stored.
+    let before = api.blob_count();
+    let (ct, mut body) = multipart(&page_png(), None);
+    let (_, second) = multipart(&page_png(), None);
+    body.truncate(body.len() - "--XhindiOcrBoundaryX--\r\n".len());
+    body.extend_from_slice(&second);
+    let req = Request::post("/api/documents").header(header::AUTHORIZATION, format!("Bearer {t}")).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+    let r = api.send(req).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(api.blob_count(), before);
+
+    // A PDF whose second page would render past the size limits: refused as a whole, nothing stored.
+    let small = GrayImage::from_pixel(100, 100, image::Luma([255]));
+    let huge = GrayImage::from_pixel(1000, 10, image::Luma([255])); // 7200 pt wide at 10 dpi: 30000 px at 300
+    let pdf = hindi_ocr_core::export::images_to_pdf(&[small, huge], 10).unwrap();
+    for route in ["/api/documents", "/api/documents/ocr"] {
+        let r = api.upload(route, &t, &pdf, None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{route}: {}", String::from_utf8_lossy(&r.body));
+    }
+    assert_eq!(api.blob_count(), before);
+
+    // `download`: yes or no, anything else is a mistake.
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
+    api.wait_final(&t, &id).await;
+    for (value, kind) in [("1", Some("attachment")), ("", Some("attachment")), ("0", Some("inline")), ("false", Some("inline")), ("abc", None)] {
+        let r = api.call("GET", &format!("/api/documents/{id}/ocr?download={value}"), Some(&t), None).await;
+        match kind {
+            Some(k) => assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with(k), "download={value}"),
+            None => assert_eq!(r.status, StatusCode::BAD_REQUEST, "download={value}"),
+        }
+    }
+
+    // Passwords of spaces are refused; a look-alike (fullwidth) email is the same account.
+    let r = api.call("POST", "/api/auth/signup", None, Some(json!({"email": "sp@example.com", "password": "          "}))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = api.call("POST", "/api/auth/signup", None, Some(json!({"email": "\u{ff45}dge@example.com", "password": "secret-pass-1"}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", String::from_utf8_lossy(&r.body));
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn shutdown_releases_a_job_that_does_not_finish_in_the_grace_period() {
     let slow = FixedRecognizer { delay: Duration::from_secs(6), ..FixedRecognizer::new(TEXT) };

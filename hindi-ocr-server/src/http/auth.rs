@@ -81,11 +81,14 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Checks the shape of a password at signup: 8 to 256 characters.
+/// Checks the shape of a password at signup: 8 to 256 characters, not only spaces.
 pub fn check_new_password(password: &str) -> Result<(), AppError> {
     let n = password.chars().count();
     if n < 8 {
         return Err(AppError::BadRequest("password must be at least 8 characters".into()));
+    }
+    if password.trim().is_empty() {
+        return Err(AppError::BadRequest("password must not be only spaces".into()));
     }
     if n > 256 {
         return Err(AppError::BadRequest("password must be at most 256 characters".into()));

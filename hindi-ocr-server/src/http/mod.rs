@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
@@ -128,6 +128,7 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     api.merge(streams)
         .merge(crate::web::web_routes())
+        .layer(middleware::from_fn(api_errors_and_headers))
         .layer(middleware::from_fn_with_state(state.clone(), track_request))
         .with_state(state)
         .layer(cors_layer(&settings.cors_origins))
@@ -139,6 +140,51 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(drop_bad_request_id))
+}
+
+/// Under `/api/`: an error answered by the HTTP layer itself (axum's rejection of a bad query string or an
+/// over-long body, a method the route does not have, a request timeout: plain text or empty) gets the JSON
+/// body every other error has, its status and headers (`Allow`) kept. Every answer says `nosniff`, and API
+/// answers are not cached (they carry tokens and private data) unless the route says otherwise.
+async fn api_errors_and_headers(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if api && (status.is_client_error() || status.is_server_error()) && !is_json {
+        let (parts, body) = response.into_parts();
+        let text = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        response = AppError::from_http(status, &text).into_response();
+        for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+            if let Some(v) = parts.headers.get(&name) {
+                response.headers_mut().insert(name, v.clone());
+            }
+        }
+    }
+    let headers = response.headers_mut();
+    headers.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+    if api {
+        headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A client's `X-Request-Id` is echoed in the answer and written to the logs: one that is not a short token
+/// (at most 128 letters, digits, `-`, `_`, `.`, `:`) is replaced by a fresh UUID.
+async fn drop_bad_request_id(mut req: Request, next: Next) -> Response {
+    let ok = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= 128 && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c))
+    };
+    if req.headers().get("x-request-id").is_some_and(|v| !ok(v)) {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
 }
 
 /// Counts and times each request by its route pattern (never the raw path: ids would explode the labels).

@@ -93,6 +93,10 @@ async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError
     while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(e, limit))? {
         match field.name() {
             Some("file") => {
+                if file.is_some() {
+                    drop(field);
+                    return refuse(form, AppError::BadRequest("send one `file` field per upload".into())).await;
+                }
                 let name = clean_file_name(field.file_name().unwrap_or(""));
                 let mut buf = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
@@ -198,13 +202,14 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, AppError> {
     Ok(kind)
 }
 
-/// Opens the file with the same decoder the OCR pipeline uses and decodes its first page (all of it for a
-/// single image), within the pipeline's size limits, to prove it is not corrupt, truncated or a
-/// decompression bomb.
+/// Opens the file with the same decoder the OCR pipeline uses, checks every page's size against the
+/// pipeline's limits and decodes its first page (all of it for a single image), to prove it is not corrupt,
+/// truncated or a decompression bomb.
 fn verify_decodes(bytes: &[u8], _kind: FileKind) -> Result<(), AppError> {
     use hindi_ocr_core::Error as E;
     let opts = crate::jobs::recognize::document_options();
-    let first = hindi_ocr_core::pipeline::pages(bytes, &opts).and_then(|mut pages| pages.next().transpose());
+    let first = hindi_ocr_core::pipeline::pages(bytes, &opts)
+        .and_then(|mut pages| pages.check_sizes().and_then(|()| pages.next().transpose()));
     match first {
         Ok(Some(_)) => Ok(()),
         Ok(None) | Err(E::NoPages) => Err(AppError::BadRequest("the file has no pages".into())),

@@ -13,8 +13,10 @@ use crate::http::{ApiJson, AppState};
 
 use crate::model::{Chat, Message, Role};
 
+/// A title is one line: control characters (newlines, NUL, escapes) become spaces, then it is trimmed.
 fn check_title(title: &str) -> AppResult<String> {
-    let t = title.trim();
+    let cleaned: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let t = cleaned.trim();
     if t.is_empty() || t.chars().count() > 200 {
         return Err(AppError::BadRequest("title must be 1 to 200 characters".into()));
     }
@@ -126,7 +128,9 @@ pub async fn add_message(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> AppResult<(StatusCode, Json<MessageView>)> {
-    let content = body.content.trim();
+    // Lines and tabs are kept; other control characters (NUL, terminal escapes) are not text.
+    let content: String = body.content.chars().filter(|&c| !c.is_control() || c == '\n' || c == '\t').collect();
+    let content = content.trim();
     if content.is_empty() || content.chars().count() > 20_000 {
         return Err(AppError::BadRequest("content must be 1 to 20000 characters".into()));
     }

@@ -89,7 +89,10 @@ pub async fn upload_and_wait(
 ) -> AppResult<Response> {
     let bad_wait = || AppError::BadRequest("wait must be a number of seconds >= 0".into());
     let wait = match q.map_err(|_| bad_wait())?.0.wait {
-        Some(w) if w.is_finite() && w >= 0.0 => Duration::from_secs_f64(w).min(state.settings.max_wait),
+        // Past what a Duration holds (1e20 s) is as good as forever: the server's limit.
+        Some(w) if w.is_finite() && w >= 0.0 => {
+            Duration::try_from_secs_f64(w).unwrap_or(Duration::MAX).min(state.settings.max_wait)
+        }
         Some(_) => return Err(bad_wait()),
         None => state.settings.default_wait.min(state.settings.max_wait),
     };
@@ -254,7 +257,8 @@ pub struct ResultQuery {
     /// `text` (default), `json`, `hocr`, `alto` or `pdf`.
     #[serde(default)]
     pub format: ExportFormat,
-    /// Any value: send as a download (`Content-Disposition: attachment`).
+    /// `1`, `true`, `yes` or empty: send as a download (`Content-Disposition: attachment`); `0`, `false`,
+    /// `no`: inline (the default).
     pub download: Option<String>,
 }
 
@@ -263,20 +267,29 @@ pub struct ResultQuery {
     params(("id" = String, Path, description = "Document id"), ResultQuery),
     responses((status = 200, description = "The result in the asked format"), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "OCR has not completed", body = ErrorBody)))]
+        (status = 409, description = "No OCR run has completed yet", body = ErrorBody)))]
 pub async fn result(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
     Query(q): Query<ResultQuery>,
 ) -> AppResult<Response> {
+    let attachment = match q.download.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false" | "no") => false,
+        Some("" | "1" | "true" | "yes") => true,
+        Some(_) => return Err(AppError::BadRequest("download must be 1, true, yes, 0, false or no".into())),
+    };
     let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
-    if doc.status != DocumentStatus::Completed {
-        return Err(AppError::Conflict(format!("OCR of this document is {}, not completed", doc.status.as_str())));
-    }
+    // The last completed result is served while a new run is queued or running, and after one failed: running
+    // OCR again never takes away a result the user had. `X-OCR-Status` says where the document stands.
     let result: hindi_ocr_core::Document = match &doc.ocr_result {
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| AppError::internal(format!("stored result: {e}")))?,
-        None => return Err(AppError::internal("completed document has no stored result")),
+        None if doc.status == DocumentStatus::Completed => {
+            return Err(AppError::internal("completed document has no stored result"));
+        }
+        None => {
+            return Err(AppError::Conflict(format!("OCR of this document is {}, not completed", doc.status.as_str())));
+        }
     };
     let stem = doc.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&doc.file_name).to_owned();
     let bytes: Vec<u8> = match q.format {
@@ -298,10 +311,11 @@ pub async fn result(
     let format = export::Format::from(q.format);
     let (content_type, ext) = (format.content_type(), format.extension());
     // Download names say what the file is and open in the right program: `scan.hocr.html`, `scan.alto.xml`.
-    let kind = if q.download.is_some() { "attachment" } else { "inline" };
+    let kind = if attachment { "attachment" } else { "inline" };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert("x-ocr-status", HeaderValue::from_static(doc.status.as_str()));
     headers.insert(header::CONTENT_DISPOSITION, disposition(kind, &format!("{stem}.{ext}")));
     Ok(response)
 }
