@@ -202,11 +202,37 @@ async fn signup_login_me_logout() {
         .send(Request::post("/api/chats").header(header::COOKIE, &cookie_header).header("X-CSRF-Token", &csrf).body(Body::empty()).unwrap())
         .await;
     assert_eq!(with_csrf.status, StatusCode::CREATED);
+    // A CSRF value planted in the cookie (a sibling subdomain can set cookies) does not match the session.
+    let session_only = cookie_header.split("; ").find(|c| c.starts_with("hindi_ocr_session=")).unwrap();
+    let planted = api
+        .send(
+            Request::post("/api/chats")
+                .header(header::COOKIE, format!("{session_only}; hindi_ocr_csrf=abc"))
+                .header("X-CSRF-Token", "abc")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(planted.status, StatusCode::FORBIDDEN);
+    let cookie_token = session_only.strip_prefix("hindi_ocr_session=").unwrap().to_owned();
     let out = api
         .send(Request::post("/api/auth/logout").header(header::COOKIE, &cookie_header).header("X-CSRF-Token", &csrf).body(Body::empty()).unwrap())
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     assert!(out.headers.get_all(header::SET_COOKIE).iter().any(|v| v.to_str().unwrap().starts_with("hindi_ocr_session=;")));
+    // The session has ended: a copy of its cookie or of its token is refused; another session goes on.
+    assert_eq!(cookie_token, token, "the login's token is both the cookie and the bearer token");
+    let copy = api.send(Request::get("/api/auth/me").header(header::COOKIE, &cookie_header).body(Body::empty()).unwrap()).await;
+    assert_eq!(copy.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("GET", "/api/auth/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    let again = api.call("POST", "/api/auth/login", None, Some(json!({"email": "asha@example.com", "password": "secret-pass-1"}))).await;
+    let token = again.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(api.call("GET", "/api/auth/me", Some(&token), None).await.status, StatusCode::OK);
+    // Logging out with the bearer token ends that one too, for every route.
+    assert_eq!(api.call("POST", "/api/auth/logout", Some(&token), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(api.call("GET", "/api/auth/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("GET", "/api/chats", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("POST", "/api/auth/logout", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
     api.stop().await;
 }
 

@@ -77,6 +77,21 @@ async fn users(stores: Stores) {
     assert!(is_not_found(s.get_user_by_email("bob@example.com").await));
 }
 
+async fn sessions(stores: Stores) {
+    let s = &*stores[0];
+    let soon = later(now(), 3600);
+    assert!(!s.is_session_revoked("t1").await.expect("lookup"));
+    s.revoke_session("t1", soon).await.expect("revoke");
+    s.revoke_session("t1", soon).await.expect("revoking twice is fine");
+    assert!(s.is_session_revoked("t1").await.expect("lookup"));
+    assert!(stores[1].is_session_revoked("t1").await.expect("seen from another connection"));
+    assert!(!s.is_session_revoked("t2").await.expect("others are not"));
+    // An entry whose token has expired anyway may be forgotten; a live one never is.
+    s.revoke_session("old", later(now(), -60)).await.expect("revoke expired");
+    s.revoke_session("t3", soon).await.expect("revoke");
+    assert!(s.is_session_revoked("t1").await.expect("lookup") && s.is_session_revoked("t3").await.expect("lookup"));
+}
+
 async fn chats(stores: Stores) {
     let s = &*stores[0];
     let alice = new_user(s, "alice@example.com").await;
@@ -485,6 +500,7 @@ macro_rules! conformance {
 conformance!(
     ping_and_kind,
     users,
+    sessions,
     chats,
     messages,
     documents,

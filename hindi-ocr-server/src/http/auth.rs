@@ -1,11 +1,14 @@
 //! Authentication: argon2id password hashes, HS256 session tokens, the session and CSRF cookies, the
 //! [`AuthUser`] extractor and the login rate limiter.
 //!
-//! A request is authenticated by `Authorization: Bearer <token>` or by the HttpOnly session cookie. A
-//! cookie-authenticated request that changes state (`POST`, `PATCH`, `PUT`, `DELETE`) must also carry the
-//! `X-CSRF-Token` header with the value of the (script-readable) `hindi_ocr_csrf` cookie: double submit.
-//! SameSite=Lax already keeps cookies off cross-site POSTs; the header closes the rest (same-site subdomains,
-//! old browsers). Bearer requests need no CSRF header: browsers never attach them by themselves.
+//! A request is authenticated by `Authorization: Bearer <token>` or by the HttpOnly session cookie. Each
+//! token has an id (`jti`); logout records it in the store, and a token whose id is recorded is refused, so
+//! a copied token dies with its session. A cookie-authenticated request that changes state (`POST`, `PATCH`,
+//! `PUT`, `DELETE`) must also carry the `X-CSRF-Token` header with the value of the (script-readable)
+//! `hindi_ocr_csrf` cookie, which is an HMAC of the session's token id: a value planted in the cookie by
+//! someone else (a sibling subdomain can set cookies) does not match the session. SameSite=Lax already keeps
+//! cookies off cross-site POSTs; the header closes the rest. Bearer requests need no CSRF header: browsers
+//! never attach them by themselves.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -118,6 +121,9 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at (Unix seconds).
     pub exp: u64,
+    /// Token id, what logout revokes (empty in tokens issued before ids existed).
+    #[serde(default)]
+    pub jti: String,
 }
 
 /// Signing keys and cookie settings for sessions.
@@ -129,6 +135,9 @@ pub struct SessionKeys {
     pub ttl: Duration,
     /// Whether cookies get the `Secure` attribute.
     pub cookie_secure: bool,
+    /// HMAC key of the CSRF values (the session secret; the message is prefixed, so it signs nothing a
+    /// token could be).
+    csrf_key: Vec<u8>,
 }
 
 impl SessionKeys {
@@ -143,15 +152,27 @@ impl SessionKeys {
             validation,
             ttl,
             cookie_secure,
+            csrf_key: secret.to_vec(),
         })
     }
 
-    /// A new token for `user_id`.
-    pub fn issue(&self, user_id: &str) -> Result<String, AppError> {
+    /// A new token for `user_id`, with its claims.
+    pub fn issue(&self, user_id: &str) -> Result<(String, Claims), AppError> {
         let now = unix_now();
-        let claims = Claims { sub: user_id.to_owned(), iat: now, exp: now + self.ttl.as_secs() };
-        jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| AppError::internal(format!("token signing: {e}")))
+        let claims = Claims { sub: user_id.to_owned(), iat: now, exp: now + self.ttl.as_secs(), jti: random_token() };
+        let token = jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::internal(format!("token signing: {e}")))?;
+        Ok((token, claims))
+    }
+
+    /// The CSRF value of a session: HMAC-SHA256 of its token id, hex.
+    pub fn csrf_value(&self, claims: &Claims) -> String {
+        use hmac::{KeyInit, Mac};
+        // HMAC takes keys of any length: new_from_slice cannot fail.
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.csrf_key) else { return String::new() };
+        mac.update(b"hindi-ocr csrf\0");
+        mac.update(claims.jti.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The claims of a valid, unexpired token.
@@ -162,10 +183,10 @@ impl SessionKeys {
     }
 
     /// `Set-Cookie` values that start a session: the HttpOnly token cookie and the readable CSRF cookie.
-    pub fn login_cookies(&self, token: &str) -> [String; 2] {
+    pub fn login_cookies(&self, token: &str, claims: &Claims) -> [String; 2] {
         let secure = if self.cookie_secure { "; Secure" } else { "" };
         let max_age = self.ttl.as_secs();
-        let csrf = random_token();
+        let csrf = self.csrf_value(claims);
         [
             format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"),
             format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Lax; Max-Age={max_age}{secure}"),
@@ -222,37 +243,51 @@ pub enum AuthSource {
     Cookie,
 }
 
-/// The signed-in user of a request. Extracting it rejects anonymous requests with `401` and
-/// cookie-authenticated state-changing requests without a matching CSRF header with `403`.
+/// The signed-in user of a request. Extracting it rejects anonymous requests and ended sessions with `401`
+/// and cookie-authenticated state-changing requests without the session's CSRF value with `403`.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     /// The user id.
     pub id: String,
     /// How the request authenticated.
     pub source: AuthSource,
+    /// The session token's claims (its id and expiry, for logout).
+    pub claims: Claims,
 }
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(token) = bearer(&parts.headers) {
-            let claims = state.sessions.verify(token)?;
-            return Ok(AuthUser { id: claims.sub, source: AuthSource::Bearer });
+        let (claims, source) = match bearer(&parts.headers) {
+            Some(token) => (state.sessions.verify(token)?, AuthSource::Bearer),
+            None => {
+                let token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()).ok_or(AppError::Unauthorized)?;
+                (state.sessions.verify(&token)?, AuthSource::Cookie)
+            }
+        };
+        if !claims.jti.is_empty() {
+            let revoked = state.jobs.store.is_session_revoked(&claims.jti).await;
+            if revoked.map_err(|e| AppError::Unavailable(format!("session check: {e}")))? {
+                return Err(AppError::Unauthorized);
+            }
         }
-        let token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()).ok_or(AppError::Unauthorized)?;
-        let claims = state.sessions.verify(&token)?;
-        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            check_csrf(&parts.headers)?;
+        if source == AuthSource::Cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            // Tokens from before token ids have no session-bound value: the cookie's own, double submit.
+            let expected = if claims.jti.is_empty() {
+                cookie(&parts.headers, CSRF_COOKIE).unwrap_or_default()
+            } else {
+                state.sessions.csrf_value(&claims)
+            };
+            check_csrf(&parts.headers, &expected)?;
         }
-        Ok(AuthUser { id: claims.sub, source: AuthSource::Cookie })
+        Ok(AuthUser { id: claims.sub.clone(), source, claims })
     }
 }
 
-/// Double-submit check: the header must equal the CSRF cookie, and both must be present.
-pub fn check_csrf(headers: &HeaderMap) -> Result<(), AppError> {
+/// The `X-CSRF-Token` header must be present and equal `expected` (compared in constant time).
+pub fn check_csrf(headers: &HeaderMap, expected: &str) -> Result<(), AppError> {
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let expected = cookie(headers, CSRF_COOKIE).unwrap_or_default();
     if sent.is_empty() || expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return Err(AppError::CsrfRejected);
     }
@@ -344,8 +379,10 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_forgeries() {
         let keys = SessionKeys::new(&[7u8; 32], Duration::from_secs(60), false).unwrap();
-        let token = keys.issue("u1").unwrap();
+        let (token, claims) = keys.issue("u1").unwrap();
         assert_eq!(keys.verify(&token).unwrap().sub, "u1");
+        assert_eq!(claims.jti.len(), 64);
+        assert_ne!(keys.issue("u1").unwrap().1.jti, claims.jti, "every session has its own id");
         let other = SessionKeys::new(&[8u8; 32], Duration::from_secs(60), false).unwrap();
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.token").is_err());
@@ -354,7 +391,7 @@ mod tests {
     #[test]
     fn expired_tokens_are_rejected() {
         let keys = SessionKeys::new(&[7u8; 32], Duration::from_secs(60), false).unwrap();
-        let claims = Claims { sub: "u1".into(), iat: 0, exp: unix_now() - 120 };
+        let claims = Claims { sub: "u1".into(), iat: 0, exp: unix_now() - 120, jti: "x".into() };
         let token = jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &keys.encoding).unwrap();
         assert!(keys.verify(&token).is_err());
     }
@@ -366,11 +403,26 @@ mod tests {
         h.append(header::COOKIE, "hindi_ocr_session=tok".parse().unwrap());
         assert_eq!(cookie(&h, CSRF_COOKIE).as_deref(), Some("xyz"));
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("tok"));
-        assert!(check_csrf(&h).is_err());
+        assert!(check_csrf(&h, "xyz").is_err(), "no header");
         h.insert(CSRF_HEADER, "xyz".parse().unwrap());
-        assert!(check_csrf(&h).is_ok());
+        assert!(check_csrf(&h, "xyz").is_ok());
+        assert!(check_csrf(&h, "").is_err());
         h.insert(CSRF_HEADER, "xyw".parse().unwrap());
-        assert!(check_csrf(&h).is_err());
+        assert!(check_csrf(&h, "xyz").is_err());
+    }
+
+    #[test]
+    fn csrf_values_are_bound_to_the_session_and_the_secret() {
+        let keys = SessionKeys::new(&[7u8; 32], Duration::from_secs(60), false).unwrap();
+        let (_, a) = keys.issue("u1").unwrap();
+        let (_, b) = keys.issue("u1").unwrap();
+        assert_eq!(keys.csrf_value(&a), keys.csrf_value(&a));
+        assert_eq!(keys.csrf_value(&a).len(), 64);
+        assert_ne!(keys.csrf_value(&a), keys.csrf_value(&b));
+        let other = SessionKeys::new(&[8u8; 32], Duration::from_secs(60), false).unwrap();
+        assert_ne!(keys.csrf_value(&a), other.csrf_value(&a));
+        let cookies = keys.login_cookies("tok", &a);
+        assert!(cookies[1].starts_with(&format!("{CSRF_COOKIE}={};", keys.csrf_value(&a))));
     }
 
     #[test]

@@ -90,6 +90,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state_run_after ON jobs (state, run_after);
 CREATE INDEX IF NOT EXISTS jobs_document ON jobs (document_id);
+CREATE TABLE IF NOT EXISTS revoked_sessions (
+    id TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
 ";
 
 fn sql_err(err: rusqlite::Error) -> StorageError {
@@ -352,6 +356,29 @@ impl Store for EmbeddedStore {
 
     async fn ping(&self) -> StorageResult<()> {
         self.with_conn(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(sql_err)).await
+    }
+
+    async fn revoke_session(&self, token_id: &str, expires_at: DateTime<Utc>) -> StorageResult<()> {
+        let (id, expires) = (token_id.to_owned(), millis(expires_at));
+        self.with_conn(move |conn| {
+            // Entries whose token has expired anyway are forgotten on the way.
+            conn.execute("DELETE FROM revoked_sessions WHERE expires_at < ?1", params![millis(Utc::now())]).map_err(sql_err)?;
+            conn.execute("INSERT OR IGNORE INTO revoked_sessions (id, expires_at) VALUES (?1, ?2)", params![id, expires])
+                .map_err(sql_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn is_session_revoked(&self, token_id: &str) -> StorageResult<bool> {
+        let id = token_id.to_owned();
+        self.with_conn(move |conn| {
+            conn.query_row("SELECT 1 FROM revoked_sessions WHERE id = ?1", params![id], |_| Ok(()))
+                .optional()
+                .map(|r| r.is_some())
+                .map_err(sql_err)
+        })
+        .await
     }
 
     async fn create_user(&self, user: &User) -> StorageResult<()> {

@@ -116,6 +116,14 @@ pub trait Store: Send + Sync + 'static {
     /// The user with this email (normalised before the lookup).
     async fn get_user_by_email(&self, email: &str) -> StorageResult<User>;
 
+    // ---- sessions ----
+
+    /// Ends a session: its token id is refused from now on. `expires_at` is when the token expires anyway;
+    /// entries past it may be forgotten. Revoking twice is not an error.
+    async fn revoke_session(&self, token_id: &str, expires_at: DateTime<Utc>) -> StorageResult<()>;
+    /// Whether the session with this token id was ended.
+    async fn is_session_revoked(&self, token_id: &str) -> StorageResult<bool>;
+
     // ---- chats ----
 
     /// Stores a new chat.

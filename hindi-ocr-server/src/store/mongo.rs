@@ -322,6 +322,7 @@ pub struct MongoStore {
     documents: Collection<BsonDoc>,
     jobs: Collection<BsonDoc>,
     job_claims: Collection<BsonDoc>,
+    revoked_sessions: Collection<BsonDoc>,
 }
 
 impl MongoStore {
@@ -339,6 +340,7 @@ impl MongoStore {
             documents: db.collection("documents"),
             jobs: db.collection("jobs"),
             job_claims: db.collection("job_claims"),
+            revoked_sessions: db.collection("revoked_sessions"),
             db,
         };
         store.create_indexes().await?;
@@ -479,6 +481,22 @@ impl Store for MongoStore {
     async fn ping(&self) -> StorageResult<()> {
         self.db.run_command(doc! { "ping": 1 }).await.map_err(db_err)?;
         Ok(())
+    }
+
+    async fn revoke_session(&self, token_id: &str, expires_at: DateTime<Utc>) -> StorageResult<()> {
+        // Entries whose token has expired anyway are forgotten on the way.
+        self.revoked_sessions.delete_many(doc! { "expiresAt": { "$lt": date(Utc::now()) } }).await.map_err(db_err)?;
+        match self.revoked_sessions.insert_one(doc! { "_id": token_id, "expiresAt": date(expires_at) }).await {
+            Ok(_) => Ok(()),
+            Err(e) => match insert_err("session", e) {
+                StorageError::Conflict(_) => Ok(()), // revoked already
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn is_session_revoked(&self, token_id: &str) -> StorageResult<bool> {
+        Ok(self.revoked_sessions.find_one(doc! { "_id": token_id }).await.map_err(db_err)?.is_some())
     }
 
     async fn create_user(&self, user: &User) -> StorageResult<()> {

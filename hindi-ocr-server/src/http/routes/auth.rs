@@ -15,8 +15,8 @@ use crate::store::StorageError;
 
 /// A JSON response that also starts a session (sets both cookies).
 fn with_session(state: &AppState, status: StatusCode, user: &User) -> AppResult<Response> {
-    let token = state.sessions.issue(&user.id)?;
-    let cookies = state.sessions.login_cookies(&token);
+    let (token, claims) = state.sessions.issue(&user.id)?;
+    let cookies = state.sessions.login_cookies(&token, &claims);
     let body = SessionView { user: UserView::from(user), token };
     let mut response = (status, Json(body)).into_response();
     for c in cookies {
@@ -80,14 +80,19 @@ pub async fn login(
     }
 }
 
-/// End the session (clears the cookies). Session tokens are stateless: a copied bearer token stays valid
-/// until it expires.
+/// End the session: its token is refused from now on (cookie or bearer, and any copy of it), and the cookies
+/// are cleared. Other sessions of the same user go on.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses(
-        (status = 204, description = "Cookies cleared"),
+        (status = 204, description = "Session ended, cookies cleared"),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn logout(State(state): State<AppState>, _user: AuthUser) -> AppResult<Response> {
+pub async fn logout(State(state): State<AppState>, user: AuthUser) -> AppResult<Response> {
+    if !user.claims.jti.is_empty() {
+        let expires = chrono::DateTime::from_timestamp(i64::try_from(user.claims.exp).unwrap_or(i64::MAX), 0)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        state.jobs.store.revoke_session(&user.claims.jti, expires).await.map_err(storage)?;
+    }
     let mut response = StatusCode::NO_CONTENT.into_response();
     for c in state.sessions.logout_cookies() {
         let v = HeaderValue::from_str(&c).map_err(AppError::internal)?;
