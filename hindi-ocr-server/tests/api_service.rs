@@ -561,6 +561,8 @@ async fn a_failed_rerun_keeps_the_last_result() {
     }
     let text = api.call("GET", &format!("/api/documents/{id}/ocr"), Some(&t), None).await;
     assert!(String::from_utf8(text.body).unwrap().contains(TEXT));
+    let hocr = api.call("GET", &format!("/api/documents/{id}/ocr?format=hocr"), Some(&t), None).await;
+    assert!(hocr.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("sandbox"), "hOCR runs no script");
     // A document that never completed has no result to give.
     let never = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(api.wait_final(&t, &never).await["status"], "failed");

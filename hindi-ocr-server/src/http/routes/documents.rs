@@ -316,6 +316,10 @@ pub async fn result(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert("x-ocr-status", HeaderValue::from_static(doc.status.as_str()));
+    if matches!(q.format, ExportFormat::Hocr) {
+        // hOCR is HTML served from the app's origin: whatever the text holds, it runs nothing and loads nothing.
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"));
+    }
     headers.insert(header::CONTENT_DISPOSITION, disposition(kind, &format!("{stem}.{ext}")));
     Ok(response)
 }
