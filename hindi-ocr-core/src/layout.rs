@@ -85,6 +85,9 @@ pub struct PageLayout {
     pub height: u32,
     /// Degrees (0, 90, 180, 270) the page was turned clockwise to make its text upright.
     pub rotation: u16,
+    /// After the turn, the text may still be upside down: a few words say so and none say otherwise, too few
+    /// to turn the page on their own ([`orientation::Votes::maybe_upside_down`]).
+    pub maybe_upside_down: bool,
     /// Measured skew in degrees (positive: text rises to the right).
     pub skew: f32,
     /// The typical text height found, px (0 when the page has no text).
@@ -105,15 +108,16 @@ fn union(comps: &[Component], idx: &[usize]) -> BBox {
 pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
     let (w, h) = gray.dimensions();
     if w < 4 || h < 4 {
-        return PageLayout { width: w, height: h, rotation: 0, skew: 0.0, text_height: 0.0, lines: vec![] };
+        return PageLayout { width: w, height: h, rotation: 0, maybe_upside_down: false, skew: 0.0, text_height: 0.0, lines: vec![] };
     }
     let window = binarize::default_window(w, h);
     let mut binary = binarize::sauvola_stretched(gray, window, opts.sauvola_k, binarize::Contrast::of(gray));
-    let mut rotation = 0;
+    let (mut rotation, mut maybe_upside_down) = (0, false);
     let (turned, rotated);
     let mut page = gray;
     if opts.detect_orientation {
-        rotation = orientation::votes(&binary).rotation();
+        let votes = orientation::votes(&binary);
+        (rotation, maybe_upside_down) = (votes.rotation(), votes.maybe_upside_down());
         if rotation != 0 {
             // The window is square and the contrast global: turning the binary equals binarising the turn.
             turned = orientation::turn(gray, rotation);
@@ -122,7 +126,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
         }
     }
     let (w, h) = page.dimensions();
-    let empty = |skew| PageLayout { width: w, height: h, rotation, skew, text_height: 0.0, lines: vec![] };
+    let empty = |skew| PageLayout { width: w, height: h, rotation, maybe_upside_down, skew, text_height: 0.0, lines: vec![] };
     let mut skew = 0.0;
     if opts.deskew {
         skew = deskew::estimate_skew(&binary, opts.max_skew_deg);
@@ -162,7 +166,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
             LineLayout { bbox, words, segments }
         })
         .collect();
-    PageLayout { width: w, height: h, rotation, skew, text_height: th, lines }
+    PageLayout { width: w, height: h, rotation, maybe_upside_down, skew, text_height: th, lines }
 }
 
 /// Cut a line into pieces no wider than `max_aspect` times the padded height, at word gaps, and crop them.

@@ -233,7 +233,16 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
             // Analysis is cheap next to the model: in auto, a wide strip (upright) is read whole as one line
             // unless analysis finds several lines in it (two long lines cut from a page are also wide).
             if opts.layout == Layout::Auto && w >= 4 * h && found.lines.len() < 2 {
-                (0.0, read_as_line(rec, layout::orientation::turn(&gray, rotation))?)
+                let upright = layout::orientation::turn(&gray, rotation);
+                if found.maybe_upside_down {
+                    // A few words say upside down and none say otherwise: the model reads it both ways and
+                    // the surer reading wins.
+                    let (turned, lines) = read_as_line_either_way(rec, upright)?;
+                    rotation = (rotation + turned) % 360;
+                    (0.0, lines)
+                } else {
+                    (0.0, read_as_line(rec, upright)?)
+                }
             } else {
                 read_layout(rec, found)?
             }
@@ -258,6 +267,27 @@ fn read_as_line(rec: &dyn LineRecognizer, gray: GrayImage) -> Result<Vec<Line>> 
     let bbox = BBox { x: 0, y: 0, width: w, height: h };
     let words = spread_words(&text, bbox, result.confidence);
     Ok(vec![Line { bbox, text, confidence: result.confidence, words }])
+}
+
+/// [`read_as_line`] of the image as it is and turned by 180 degrees, in one batch; the reading with the higher
+/// confidence is kept, with the turn it took (0 or 180).
+fn read_as_line_either_way(rec: &dyn LineRecognizer, gray: GrayImage) -> Result<(u16, Vec<Line>)> {
+    let (w, h) = gray.dimensions();
+    let binary = layout::binarize::sauvola(&gray, layout::binarize::default_window(w, h), layout::binarize::DEFAULT_K);
+    if !binary.pixels().any(|p| p[0] == layout::binarize::INK) {
+        return Ok((0, vec![]));
+    }
+    let turned = layout::orientation::turn(&gray, 180);
+    let mut results = recognize(rec, vec![gray, turned])?;
+    let pick = usize::from(results[1].confidence > results[0].confidence);
+    let result = results.swap_remove(pick);
+    let text = text::normalize(&result.text);
+    if text.is_empty() {
+        return Ok((0, vec![]));
+    }
+    let bbox = BBox { x: 0, y: 0, width: w, height: h };
+    let words = spread_words(&text, bbox, result.confidence);
+    Ok((if pick == 1 { 180 } else { 0 }, vec![Line { bbox, text, confidence: result.confidence, words }]))
 }
 
 fn recognize(rec: &dyn LineRecognizer, images: Vec<GrayImage>) -> Result<Vec<crate::LineResult>> {

@@ -148,3 +148,15 @@ fn a_page_scanned_sideways_or_upside_down_reads_as_upright() {
     assert_eq!(doc.pages[0].rotation, 0);
     assert_ne!(doc.text, upright.text);
 }
+
+#[test]
+fn a_line_image_upside_down_reads_as_upright() {
+    use hindi_ocr_core::pipeline::{DocumentOptions, read_document};
+    let engine = bundled_engine();
+    let opts = DocumentOptions::default(); // auto: each fixture is a wide strip, read as one line
+    for line in expected() {
+        let img = image::open(fixtures_dir().join(&line.file)).expect("fixture decodes").to_luma8();
+        let doc = read_document(&engine, &png_bytes(&image::imageops::rotate180(&img), None), &opts, &mut |_| {}).unwrap();
+        assert_eq!((doc.text.as_str(), doc.pages[0].rotation), (line.text.as_str(), 180), "{}", line.file);
+    }
+}

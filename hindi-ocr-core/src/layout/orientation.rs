@@ -119,6 +119,16 @@ fn vote(v: &mut Votes, far: bool, weight: f32, near: usize, far_side: usize) {
     v.voters[side] += 1;
 }
 
+impl Votes {
+    /// Only upside-down votes, too few to turn the page ([`Votes::rotation`] is 0): a line photographed
+    /// upside down often has fewer than four words with a whole headline. Upright Devanagari always gives
+    /// some upright votes, but an upright Latin serif face can give a few upside-down ones, so the caller has
+    /// to settle it another way (the model's confidence both ways, for a single line).
+    pub fn maybe_upside_down(&self) -> bool {
+        self.bottom > 0.0 && self.top == 0.0 && self.left == 0.0 && self.right == 0.0 && self.rotation() == 0
+    }
+}
+
 /// Count the headline votes of a binary page (ink 255).
 pub fn votes(binary: &GrayImage) -> Votes {
     let (w, h) = binary.dimensions();
@@ -270,5 +280,10 @@ mod tests {
         assert_eq!(v.rotation(), 0, "one word is not enough");
         let v = Votes { bottom: 300.0, voters: [0, 0, 3, 0], ..Votes::default() };
         assert_eq!(v.rotation(), 0, "upside down takes four");
+        assert!(v.maybe_upside_down(), "but may be: for the caller to settle");
+        let v = Votes { top: 20.0, bottom: 300.0, voters: [1, 0, 3, 0], ..Votes::default() };
+        assert!(!v.maybe_upside_down(), "a word says upright");
+        let v = Votes { bottom: 900.0, voters: [0, 0, 9, 0], ..Votes::default() };
+        assert!(v.rotation() == 180 && !v.maybe_upside_down(), "settled already");
     }
 }
