@@ -493,15 +493,21 @@ async fn stateless_extract_keeps_the_python_contract() {
     api.stop().await;
 }
 
-/// Fails the first `fail` calls, then reads like `FixedRecognizer`.
+/// Fails the calls whose index (from 0) is in `fail`, reads like `FixedRecognizer` otherwise.
 struct Flaky {
-    fail: usize,
+    fail: std::ops::Range<usize>,
     calls: AtomicUsize,
+}
+
+impl Flaky {
+    fn new(fail: std::ops::Range<usize>) -> Arc<Self> {
+        Arc::new(Flaky { fail, calls: AtomicUsize::new(0) })
+    }
 }
 
 impl LineRecognizer for Flaky {
     fn recognize_gray_lines(&self, lines: &[GrayImage]) -> hindi_ocr_core::Result<Vec<LineResult>> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) < self.fail {
+        if self.fail.contains(&self.calls.fetch_add(1, Ordering::SeqCst)) {
             return Err(hindi_ocr_core::Error::Io { path: "model".into(), source: std::io::Error::other("simulated runtime failure") });
         }
         FixedRecognizer::new(TEXT).recognize_gray_lines(lines)
@@ -510,7 +516,7 @@ impl LineRecognizer for Flaky {
 
 #[tokio::test]
 async fn failed_attempts_are_retried_then_marked_failed() {
-    let api = Api::with(Arc::new(Flaky { fail: 1, calls: AtomicUsize::new(0) }), 1, HttpSettings::default()).await;
+    let api = Api::with(Flaky::new(0..1), 1, HttpSettings::default()).await;
     let t = api.signup("retry@example.com").await;
     let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
     let done = api.wait_final(&t, &id).await;
@@ -518,7 +524,7 @@ async fn failed_attempts_are_retried_then_marked_failed() {
     assert_eq!(done["attempts"], 2);
     api.stop().await;
 
-    let api = Api::with(Arc::new(Flaky { fail: usize::MAX, calls: AtomicUsize::new(0) }), 1, HttpSettings::default()).await;
+    let api = Api::with(Flaky::new(0..usize::MAX), 1, HttpSettings::default()).await;
     let t = api.signup("fail@example.com").await;
     let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
     let done = api.wait_final(&t, &id).await;
@@ -531,24 +537,9 @@ async fn failed_attempts_are_retried_then_marked_failed() {
     api.stop().await;
 }
 
-/// Reads the first `ok` calls, then fails every time (a model that breaks after a first run).
-struct BreaksAfter {
-    ok: usize,
-    calls: AtomicUsize,
-}
-
-impl LineRecognizer for BreaksAfter {
-    fn recognize_gray_lines(&self, lines: &[GrayImage]) -> hindi_ocr_core::Result<Vec<LineResult>> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok {
-            return Err(hindi_ocr_core::Error::Io { path: "model".into(), source: std::io::Error::other("simulated runtime failure") });
-        }
-        FixedRecognizer::new(TEXT).recognize_gray_lines(lines)
-    }
-}
-
 #[tokio::test]
 async fn a_failed_rerun_keeps_the_last_result() {
-    let api = Api::with(Arc::new(BreaksAfter { ok: 1, calls: AtomicUsize::new(0) }), 1, HttpSettings::default()).await;
+    let api = Api::with(Flaky::new(1..usize::MAX), 1, HttpSettings::default()).await;
     let t = api.signup("rerun@example.com").await;
     let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
