@@ -3,7 +3,8 @@
 //! [`decode`] guesses the format from the magic bytes, reads only the header to get the dimensions, rejects
 //! anything over [`Limits`] (so a 100000x100000 PNG header fails at once, allocating nothing), and only then
 //! decodes, with `image`'s own allocation limit set as a second guard. The EXIF orientation (phone photos are
-//! stored sideways with a tag saying so) is applied, so the image is the one a viewer shows.
+//! stored sideways with a tag saying so) is applied, so the image is the one a viewer shows, and transparency
+//! is flattened onto white ([`flatten_alpha`]).
 
 use std::io::Cursor;
 
@@ -88,7 +89,32 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage> {
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(map_err)?;
     img.apply_orientation(orientation);
-    Ok(img)
+    Ok(flatten_alpha(img))
+}
+
+/// An image with an alpha channel composited onto white, as any viewer shows it; others unchanged. (Dropping
+/// the alpha instead, as a plain RGB conversion does, turns a transparent background black: text drawn on a
+/// transparent PNG became black on black.) Greyscale stays greyscale, 16-bit goes to 8-bit.
+pub fn flatten_alpha(img: DynamicImage) -> DynamicImage {
+    use image::{GrayImage, Luma, Rgb, RgbImage};
+    if !img.color().has_alpha() {
+        return img;
+    }
+    // Over white: c * a + 255 * (1 - a), rounded.
+    let over = |c: u8, a: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a)) + 127) / 255) as u8;
+    if img.color().has_color() {
+        let rgba = img.to_rgba8();
+        DynamicImage::ImageRgb8(RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+            let p = rgba.get_pixel(x, y).0;
+            Rgb([over(p[0], p[3]), over(p[1], p[3]), over(p[2], p[3])])
+        }))
+    } else {
+        let la = img.to_luma_alpha8();
+        DynamicImage::ImageLuma8(GrayImage::from_fn(la.width(), la.height(), |x, y| {
+            let p = la.get_pixel(x, y).0;
+            Luma([over(p[0], p[1])])
+        }))
+    }
 }
 
 /// Read a file and [`decode`] it; the file size is checked before reading.
@@ -206,6 +232,24 @@ mod tests {
             assert_eq!(img.dimensions(), (40, 20));
             assert!(img.get_pixel(5, 10)[0] < 60);
         }
+    }
+
+    #[test]
+    fn transparency_is_flattened_onto_white() {
+        // Black text drawn only through the alpha channel (RGB black everywhere): a viewer shows black on white.
+        let rgba = image::RgbaImage::from_fn(20, 10, |x, _| image::Rgba([0, 0, 0, if x < 10 { 255 } else { 0 }]));
+        let mut png = Vec::new();
+        DynamicImage::ImageRgba8(rgba).write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
+        let img = decode(&png, &Limits::default()).unwrap();
+        assert!(!img.color().has_alpha());
+        let gray = img.to_luma8();
+        assert_eq!((gray.get_pixel(2, 5)[0], gray.get_pixel(15, 5)[0]), (0, 255));
+        // Half transparent grey-alpha: halfway to white.
+        let la = image::GrayAlphaImage::from_pixel(2, 2, image::LumaA([0, 128]));
+        assert_eq!(flatten_alpha(DynamicImage::ImageLumaA8(la)).to_luma8().get_pixel(0, 0)[0], 127);
+        // Opaque images pass through untouched.
+        let rgb = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(2, 2, image::Rgb([1, 2, 3])));
+        assert_eq!(flatten_alpha(rgb.clone()), rgb);
     }
 
     #[test]

@@ -222,7 +222,8 @@ pub fn assemble(pages: Vec<Page>, processing_time_ms: f64) -> Document {
 /// Read one page image.
 pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentOptions) -> Result<Page> {
     let start = Instant::now();
-    let gray = img.to_luma8();
+    // Images from `decode` are opaque already; one handed in directly may not be.
+    let gray = if img.color().has_alpha() { image_input::flatten_alpha(img.clone()).to_luma8() } else { img.to_luma8() };
     let (mut w, mut h) = gray.dimensions();
     let mut rotation = 0;
     let (skew, lines) = match opts.layout {
@@ -468,5 +469,5 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
     };
     let mut img = img;
     img.apply_orientation(orientation);
-    Ok(img)
+    Ok(image_input::flatten_alpha(img))
 }

@@ -129,8 +129,17 @@ impl Cleanup {
         !self.grayscale && self.denoise_radius == 0 && self.binarize == Binarize::None
     }
 
-    /// Apply the enabled steps, returning an RGB image.
+    /// Apply the enabled steps, returning an RGB image. Transparency is flattened onto white first
+    /// ([`crate::image_input::flatten_alpha`]; Hugging Face's `convert("RGB")` would drop it, turning a
+    /// transparent background black).
     pub fn apply(&self, image: &DynamicImage) -> RgbImage {
+        let flat;
+        let image = if image.color().has_alpha() {
+            flat = crate::image_input::flatten_alpha(image.clone());
+            &flat
+        } else {
+            image
+        };
         if self.is_noop() {
             return image.to_rgb8();
         }
