@@ -32,15 +32,15 @@ pub struct OcrArgs {
     /// Write output here instead of stdout: a file for one input (or for tsv), a directory for several.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Resolution PDF pages are rendered at.
-    #[arg(long, default_value_t = 300)]
+    /// Resolution PDF pages are rendered at (10-1200).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=1200))]
     pub dpi: u32,
     /// Read pages as they lie: do not turn pages whose text is found sideways or upside down.
     #[arg(long)]
     pub no_rotate: bool,
-    /// Threads ONNX Runtime uses (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Threads ONNX Runtime uses (0: one per core; at most 256).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub threads: u16,
     /// Model directory (default: the bundled model, or `HINDI_OCR_MODEL`).
     #[arg(long, env = "HINDI_OCR_MODEL")]
     pub model: Option<PathBuf>,
@@ -71,7 +71,12 @@ pub fn run(args: OcrArgs) -> ExitCode {
     let config = EngineConfig {
         model: args.model.clone().map(ModelSource::Dir).unwrap_or(ModelSource::Bundled),
         params: Params { batch_size: args.batch_size.max(1), ..Params::default() },
-        runtime: RuntimeConfig { dylib_path: args.ort_dylib.clone(), intra_threads: args.threads, ..RuntimeConfig::default() },
+        // A library named on purpose is the one to use: not finding it is an error, not a reason to search.
+        runtime: RuntimeConfig {
+            dylib_path: args.ort_dylib.clone(),
+            intra_threads: usize::from(args.threads),
+            explicit_only: args.ort_dylib.is_some(),
+        },
     };
     let engine = match Engine::from_config(config) {
         Ok(e) => e,
@@ -91,12 +96,27 @@ pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, e
     let mut opts = DocumentOptions { layout: args.layout, dpi: args.dpi, ..DocumentOptions::default() };
     opts.analysis.detect_orientation = !args.no_rotate;
     let several = args.files.len() > 1;
-    if let (Some(dir), true, false) = (&args.output, several, args.format == CliFormat::Tsv) {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            let _ = writeln!(err, "hindi-ocr: cannot create output directory {}: {e}", dir.display());
-            return ExitCode::from(2);
-        }
+    let one_document = !matches!(args.format, CliFormat::Tsv | CliFormat::Export(hindi_ocr_core::export::Format::Text));
+    if several && one_document && args.output.is_none() {
+        let _ = writeln!(
+            err,
+            "hindi-ocr: {} documents of several inputs would run together on stdout: give --output DIR (one file \
+             each), or use --format text or tsv",
+            args.format.name()
+        );
+        return ExitCode::from(2);
     }
+    // Every output path, decided (and its directory made) before any work, so a bad one stops nothing half-way.
+    let targets = match &args.output {
+        Some(target) if args.format != CliFormat::Tsv => match output_paths(target, &args.files, args.format) {
+            Ok(paths) => paths,
+            Err(e) => {
+                let _ = writeln!(err, "hindi-ocr: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => Vec::new(),
+    };
     let mut tsv_file = match (&args.output, args.format) {
         (Some(path), CliFormat::Tsv) => match std::fs::File::create(path) {
             Ok(f) => Some(f),
@@ -113,29 +133,41 @@ pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, e
     for (i, path) in args.files.iter().enumerate() {
         bar.set_message(path.display().to_string());
         let result = process_file(rec, path, &opts, args.format, &bar);
-        match result {
-            Ok(bytes) => {
-                let written = match (&args.output, args.format) {
-                    (_, CliFormat::Tsv) => match tsv_file.as_mut() {
-                        Some(f) => f.write_all(&bytes),
-                        None => out.write_all(&bytes),
-                    },
-                    (None, _) => out.write_all(&bytes).and_then(|_| {
-                        if several && !bytes.ends_with(b"\n") { out.write_all(b"\n") } else { Ok(()) }
-                    }),
-                    (Some(target), f) => std::fs::write(output_path(target, path, f, several), &bytes),
-                };
-                if let Err(e) = written {
-                    failed += 1;
-                    bar.suspend(|| {
-                        let _ = writeln!(err, "hindi-ocr: {}: cannot write output: {e}", path.display());
-                    });
-                }
-            }
+        let bytes = match result {
+            Ok(bytes) => Some(bytes),
             Err(e) => {
                 failed += 1;
                 bar.suspend(|| {
                     let _ = writeln!(err, "hindi-ocr: {}: {e}", path.display());
+                });
+                // TSV keeps one row per input, so rows line up with the inputs: an empty text for this one.
+                (args.format == CliFormat::Tsv).then(|| format!("{}\t\n", tsv_escape(&path.display().to_string())).into_bytes())
+            }
+        };
+        if let Some(bytes) = bytes {
+            let (written, to) = match (targets.get(i), args.format) {
+                (_, CliFormat::Tsv) => match tsv_file.as_mut() {
+                    Some(f) => (f.write_all(&bytes), args.output.clone()),
+                    None => (out.write_all(&bytes), None),
+                },
+                (Some(target), _) => (std::fs::write(target, &bytes), Some(target.clone())),
+                (None, _) => (
+                    out.write_all(&bytes).and_then(|_| {
+                        if several && !bytes.ends_with(b"\n") { out.write_all(b"\n") } else { Ok(()) }
+                    }),
+                    None,
+                ),
+            };
+            if let Err(e) = written {
+                if to.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe {
+                    // The reader went away (`| head`): nothing more can be delivered.
+                    bar.finish_and_clear();
+                    return ExitCode::FAILURE;
+                }
+                failed += 1;
+                let place = to.map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
+                bar.suspend(|| {
+                    let _ = writeln!(err, "hindi-ocr: {}: cannot write {place}: {e}", path.display());
                 });
             }
         }
@@ -183,11 +215,32 @@ fn process_file(
     render(&doc, format, &bytes, opts, &file)
 }
 
-/// Where one input's output goes: `target` itself for a single input, else `target/<stem>.<ext>`.
-fn output_path(target: &Path, input: &Path, format: CliFormat, several: bool) -> PathBuf {
-    if !several {
-        return target.to_path_buf();
+/// Where each input's output goes, with the directories made: for a single input, `target` itself (or
+/// `target/<stem>.<ext>` when `target` is an existing directory); for several, `target/<stem>.<ext>`, where a
+/// name that two inputs would share (`a/scan.png`, `b/scan.png`, `scan.tif`) gets `-2`, `-3`, ... after the
+/// stem, so no output overwrites another.
+fn output_paths(target: &Path, inputs: &[PathBuf], format: CliFormat) -> Result<Vec<PathBuf>, String> {
+    let mkdir = |dir: &Path| std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory {}: {e}", dir.display()));
+    let in_dir = inputs.len() > 1 || target.is_dir();
+    if !in_dir {
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            mkdir(parent)?;
+        }
+        return Ok(vec![target.to_path_buf()]);
     }
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    target.join(format!("{stem}.{}", format.extension()))
+    mkdir(target)?;
+    let mut used = std::collections::HashSet::new();
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+            let mut name = format!("{stem}.{}", format.extension());
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{stem}-{n}.{}", format.extension());
+                n += 1;
+            }
+            target.join(name)
+        })
+        .collect())
 }

@@ -55,7 +55,9 @@ fn tsv_rows_in_input_order_and_a_bad_file_does_not_stop_the_rest() {
     let list = [a.to_str().unwrap(), bad.to_str().unwrap(), b.to_str().unwrap(), missing.to_str().unwrap()];
     let (code, out, err) = run(&args(&[&["--layout", "line", "--format", "tsv"][..], &list[..]].concat()));
     assert_eq!(code, ExitCode::FAILURE);
-    assert_eq!(out, format!("{}\tw400\n{}\tw600\n", a.display(), b.display()));
+    // One row per input, in order: a file that failed gets an empty text (its error is on stderr).
+    let want = format!("{}\tw400\n{}\t\n{}\tw600\n{}\t\n", a.display(), bad.display(), b.display(), missing.display());
+    assert_eq!(out, want);
     assert!(err.contains("bad.png") && err.contains("unsupported"), "{err}");
     assert!(err.contains("missing.png") && err.contains("2 of 4 files failed"), "{err}");
 }
@@ -115,7 +117,38 @@ fn output_directory_gets_one_file_per_input() {
 }
 
 #[test]
+fn outputs_never_overwrite_each_other_and_never_run_together() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    let a = save(dir.path(), "scan.png", &line_image(300));
+    let b = save(&dir.path().join("b"), "scan.png", &line_image(400));
+    let c = save(dir.path(), "scan.bmp", &line_image(500));
+    let out_dir = dir.path().join("out");
+    let list = [a.to_str().unwrap(), b.to_str().unwrap(), c.to_str().unwrap()];
+    let (code, _, _) = run(&args(&[&["--layout", "line", "--output", out_dir.to_str().unwrap()][..], &list[..]].concat()));
+    assert_eq!(code, ExitCode::SUCCESS);
+    for (name, text) in [("scan.txt", "w300"), ("scan-2.txt", "w400"), ("scan-3.txt", "w500")] {
+        assert_eq!(std::fs::read_to_string(out_dir.join(name)).unwrap().trim(), text, "{name}");
+    }
+    // One input with --output naming an existing directory: the file goes inside it; a missing parent is made.
+    let (code, _, _) = run(&args(&["--layout", "line", "--output", out_dir.to_str().unwrap(), a.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::SUCCESS);
+    let nested = dir.path().join("new/deeper/one.txt");
+    let (code, _, _) = run(&args(&["--layout", "line", "--output", nested.to_str().unwrap(), b.to_str().unwrap()]));
+    assert_eq!((code, std::fs::read_to_string(&nested).unwrap().trim()), (ExitCode::SUCCESS, "w400"));
+    // Several JSON (hOCR, ALTO, PDF) documents on stdout would be one invalid file: refused before any work.
+    for format in ["json", "hocr", "alto", "pdf"] {
+        let (code, out, err) = run(&args(&[&["--layout", "line", "--format", format][..], &list[..2]].concat()));
+        assert_eq!((code, out.as_str()), (ExitCode::from(2), ""), "{format}");
+        assert!(err.contains("--output"), "{err}");
+    }
+}
+
+#[test]
 fn bad_flags_are_rejected() {
+    for bad in [&["--dpi", "0"][..], &["--dpi", "5000"], &["--threads", "1000"]] {
+        assert!(Cli::try_parse_from([&["ocr"][..], bad, &["x.png"]].concat()).is_err(), "{bad:?}");
+    }
     assert!(Cli::try_parse_from(["ocr", "--format", "docx", "x.png"]).is_err());
     assert!(Cli::try_parse_from(["ocr", "--layout", "column", "x.png"]).is_err());
     assert!(Cli::try_parse_from(["ocr"]).is_err(), "at least one file");

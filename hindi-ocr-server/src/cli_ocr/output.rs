@@ -28,6 +28,18 @@ impl FromStr for CliFormat {
 }
 
 impl CliFormat {
+    /// The `--format` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            CliFormat::Export(Format::Text) => "text",
+            CliFormat::Export(Format::Json) => "json",
+            CliFormat::Export(Format::Hocr) => "hocr",
+            CliFormat::Export(Format::Alto) => "alto",
+            CliFormat::Export(Format::Pdf) => "pdf",
+            CliFormat::Tsv => "tsv",
+        }
+    }
+
     /// File extension for outputs written into a directory.
     pub fn extension(self) -> &'static str {
         match self {
