@@ -51,7 +51,12 @@ impl PdfPages {
             }
         })?;
         if pdf.pages().is_empty() {
-            return Err(Error::NoPages);
+            // A page tree that says it is empty, or a file cut short or broken whose pages cannot be found.
+            return Err(if has_no_pages(bytes) {
+                Error::NoPages
+            } else {
+                Error::PdfInvalid("no readable pages (the file is corrupt or truncated)".into())
+            });
         }
         Ok(Self { pdf, dpi, limits })
     }

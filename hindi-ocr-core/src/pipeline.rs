@@ -442,7 +442,11 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
         .and_then(|v| u8::try_from(v).ok())
         .and_then(image::metadata::Orientation::from_exif)
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let data = d.read_image().map_err(tiff_err)?;
+    let data = d.read_image().map_err(|e| match tiff_err(e) {
+        // Say which page: the others may be fine.
+        Error::ImageDecode(m) => Error::ImageDecode(format!("page {}: {m}", index + 1)),
+        other => other,
+    })?;
     let bad = || Error::ImageDecode(format!("TIFF page {index}: pixel data does not match {w}x{h} {color:?}"));
     let img = match (color, data) {
         (C::Gray(8), R::U8(v)) => {

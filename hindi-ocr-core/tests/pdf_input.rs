@@ -58,8 +58,12 @@ fn corrupt_pdf_is_an_error() {
     // A real PDF cut in half.
     let pdf = images_to_pdf(&[page(1)], 100).unwrap();
     let half = &pdf[..pdf.len() / 2];
+    // Cut inside the page object: the page tree promises a page that cannot be read.
+    let cut = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1";
+    assert!(matches!(pages(cut, &opts).err(), Some(Error::PdfInvalid(_))), "a PDF cut short is corrupt, not empty");
     match pages(half, &opts) {
-        Err(e) => assert!(matches!(e, Error::PdfInvalid(_) | Error::NoPages), "{e:?}"),
+        // Corrupt, not empty: a page tree declaring no pages is the only `NoPages` (zero_page_pdf_is_no_pages).
+        Err(e) => assert!(matches!(e, Error::PdfInvalid(_)), "{e:?}"),
         Ok(mut p) => assert!(p.all(|r| r.is_err() || r.is_ok()), "no panic while rendering a truncated PDF"),
     }
 }
