@@ -124,10 +124,21 @@ fn venv_libraries(venv: &Path) -> Vec<PathBuf> {
 }
 
 /// The shared ONNX Runtime environment, loading the library on first use. Later calls return the same
-/// environment whatever their configuration (a process can hold only one ONNX Runtime).
+/// environment (a process can hold only one ONNX Runtime), except that a later call naming another library
+/// explicitly is an error rather than silently served by the first.
 pub(crate) fn environment(config: &RuntimeConfig) -> Result<Environment> {
     let mut guard = ENVIRONMENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((env, _)) = guard.as_ref() {
+    if let Some((env, loaded)) = guard.as_ref() {
+        if let Some(wanted) = config.dylib_path.as_ref().filter(|_| config.explicit_only) {
+            let same = wanted == loaded || std::fs::canonicalize(wanted).ok() == std::fs::canonicalize(loaded).ok();
+            if !same {
+                return Err(Error::RuntimeInit(format!(
+                    "this process has already loaded ONNX Runtime from {}; it cannot also load {}",
+                    loaded.display(),
+                    wanted.display()
+                )));
+            }
+        }
         return Ok(env.clone());
     }
     let mut tried: Vec<String> = Vec::new();

@@ -47,5 +47,12 @@ fn missing_and_wrong_runtime_libraries_are_typed_errors_then_discovery_works() {
 
     // 3. A failed attempt does not poison the process: default discovery (the project's .venv) then works.
     load(RuntimeConfig::default()).expect("ONNX Runtime found by default discovery");
-    assert!(hindi_ocr_core::runtime::loaded_library().is_some());
+    let loaded = hindi_ocr_core::runtime::loaded_library().expect("a library is loaded");
+
+    // 4. Once loaded, naming that same library again is fine; naming another is an error, not ignored.
+    load(RuntimeConfig { dylib_path: Some(loaded.clone()), explicit_only: true, ..Default::default() }).expect("same library");
+    match load(RuntimeConfig { dylib_path: Some(missing), explicit_only: true, ..Default::default() }) {
+        Err(Error::RuntimeInit(m)) => assert!(m.contains("already loaded") && m.contains(&loaded.display().to_string()), "{m}"),
+        other => panic!("expected RuntimeInit, got {other:?}"),
+    }
 }
