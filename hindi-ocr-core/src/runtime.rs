@@ -130,7 +130,8 @@ pub(crate) fn environment(config: &RuntimeConfig) -> Result<Environment> {
     let mut guard = ENVIRONMENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((env, loaded)) = guard.as_ref() {
         if let Some(wanted) = config.dylib_path.as_ref().filter(|_| config.explicit_only) {
-            let same = wanted == loaded || std::fs::canonicalize(wanted).ok() == std::fs::canonicalize(loaded).ok();
+            let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+            let same = wanted == loaded || canonical(wanted).is_some_and(|w| Some(w) == canonical(loaded));
             if !same {
                 return Err(Error::RuntimeInit(format!(
                     "this process has already loaded ONNX Runtime from {}; it cannot also load {}",

@@ -4,29 +4,35 @@
 //! ([`run_detached`]), so threads using one `Engine` run in parallel. Panics are caught there too.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use std::time::Instant;
 
 use hindi_ocr_core::image_input::Limits;
+use hindi_ocr_core::layout::binarize;
 use hindi_ocr_core::pipeline::{self, DocumentOptions, Layout};
-use hindi_ocr_core::{self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, RuntimeConfig, pdf, text};
+use hindi_ocr_core::{
+    self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, RuntimeConfig, pdf, runtime, text,
+};
+use image::GrayImage;
 use pyo3::prelude::*;
 
-use crate::errors;
+use crate::args::{int_in, optional_int_in};
+use crate::errors::{self, BatchError, ToPyErr};
 use crate::results::{Document, LineResult, PdfSource};
 use crate::source::Source;
 
 /// Run `f` with the GIL released; core errors become typed exceptions and a panic becomes `InternalError`.
-pub fn run_detached<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+pub fn run_detached<T, E, F>(py: Python<'_>, f: F) -> PyResult<T>
 where
     T: Send,
-    F: FnOnce() -> core::Result<T> + Send,
+    E: ToPyErr + Send,
+    F: FnOnce() -> Result<T, E> + Send,
 {
     match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(errors::to_py(py, err)),
+        Ok(Err(err)) => Err(err.to_py_err(py)),
         Err(panic) => Err(errors::from_panic(py, panic)),
     }
 }
@@ -48,16 +54,14 @@ impl Engine {
         py: Python<'_>,
         model_dir: Option<PathBuf>,
         ort_library: Option<PathBuf>,
-        num_beams: Option<usize>,
-        max_length: Option<usize>,
-        batch_size: usize,
-        intra_threads: usize,
+        #[pyo3(from_py_with = num_beams_arg)] num_beams: Option<usize>,
+        #[pyo3(from_py_with = max_length_arg)] max_length: Option<usize>,
+        #[pyo3(from_py_with = batch_size_arg)] batch_size: usize,
+        #[pyo3(from_py_with = intra_threads_arg)] intra_threads: usize,
     ) -> PyResult<Self> {
-        if num_beams == Some(0) || max_length == Some(0) || batch_size == 0 {
-            return Err(errors::invalid_argument(
-                py,
-                "num_beams, max_length and batch_size must be at least 1".to_owned(),
-            ));
+        if let Some(requested) = &ort_library {
+            // Checked before the model is loaded (seconds), and again after: another thread may load it meanwhile.
+            check_runtime_library(requested).map_err(|e| errors::to_py(py, e))?;
         }
         let config = EngineConfig {
             model: model_dir.map_or(ModelSource::Bundled, ModelSource::Dir),
@@ -66,7 +70,11 @@ impl Engine {
             // is an error, not a reason to pick up some other copy.
             runtime: RuntimeConfig { explicit_only: ort_library.is_some(), dylib_path: ort_library, intra_threads },
         };
+        let requested = config.runtime.dylib_path.clone();
         let engine = run_detached(py, move || core::Engine::from_config(config))?;
+        if let Some(requested) = &requested {
+            check_runtime_library(requested).map_err(|e| errors::to_py(py, e))?;
+        }
         Ok(Self { inner: Arc::new(engine), limits: Limits::default() })
     }
 
@@ -74,7 +82,8 @@ impl Engine {
     fn recognize_line(&self, py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<LineResult> {
         let source = Source::extract(src)?;
         let (engine, limits) = (&self.inner, &self.limits);
-        let mut results = run_detached(py, || read_lines(engine, &[source], limits))?;
+        // One source: the error needs no index.
+        let mut results = run_detached(py, || read_lines(engine, &[source], limits).map_err(|e| e.error))?;
         Ok(results.remove(0))
     }
 
@@ -94,7 +103,13 @@ impl Engine {
     /// Read a document: an image (one page), a multi-page TIFF, or a PDF; `layout` says how pages are cut
     /// into lines ("auto", "page" or "line"); PDF pages are rendered at `dpi`.
     #[pyo3(signature = (src, layout="auto", *, dpi=300))]
-    fn recognize(&self, py: Python<'_>, src: &Bound<'_, PyAny>, layout: &str, dpi: u32) -> PyResult<Document> {
+    fn recognize(
+        &self,
+        py: Python<'_>,
+        src: &Bound<'_, PyAny>,
+        layout: &str,
+        #[pyo3(from_py_with = dpi_arg)] dpi: u32,
+    ) -> PyResult<Document> {
         let source = Source::extract(src)?;
         let opts = self.document_options(py, layout, dpi)?;
         let engine = &self.inner;
@@ -104,7 +119,13 @@ impl Engine {
 
     /// Read a PDF file (or PDF bytes): every page rendered at `dpi`, then read as `layout` says.
     #[pyo3(signature = (src, layout="auto", *, dpi=300))]
-    fn recognize_pdf(&self, py: Python<'_>, src: &Bound<'_, PyAny>, layout: &str, dpi: u32) -> PyResult<Document> {
+    fn recognize_pdf(
+        &self,
+        py: Python<'_>,
+        src: &Bound<'_, PyAny>,
+        layout: &str,
+        #[pyo3(from_py_with = dpi_arg)] dpi: u32,
+    ) -> PyResult<Document> {
         let source = Source::extract(src)?;
         if matches!(source, Source::Pixels(_)) {
             return Err(errors::invalid_argument(py, "recognize_pdf needs a PDF path or PDF bytes".to_owned()));
@@ -114,6 +135,58 @@ impl Engine {
         let (doc, pdf_source) = run_detached(py, || read_document(engine, &source, &opts, true))?;
         Document::new(py, doc, pdf_source, opts)
     }
+}
+
+/// The most ONNX Runtime threads per operator: more only adds overhead (1000 threads made one line take 30 s).
+const MAX_INTRA_THREADS: usize = 256;
+
+fn num_beams_arg(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    optional_int_in(obj, "num_beams", 1, None)
+}
+
+fn max_length_arg(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    // The decoder start token counts, so 2 is the least that can produce text (the core says so too).
+    optional_int_in(obj, "max_length", 2, None)
+}
+
+fn batch_size_arg(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    int_in(obj, "batch_size", 1, None)
+}
+
+fn intra_threads_arg(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    int_in(obj, "intra_threads", 0, Some(MAX_INTRA_THREADS))
+}
+
+fn dpi_arg(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    int_in(obj, "dpi", 10, Some(1200))
+}
+
+/// `loaded_onnxruntime_library()`: the ONNX Runtime library this process has loaded (by its first engine), or
+/// `None` before any engine.
+#[pyfunction]
+pub fn loaded_onnxruntime_library() -> Option<String> {
+    // A `str`, like `find_onnxruntime_library()` (a `PathBuf` would arrive as a `pathlib.Path`).
+    runtime::loaded_library().map(|p| p.to_string_lossy().into_owned())
+}
+
+/// A process holds one ONNX Runtime, loaded by the first engine: a later engine that names another library
+/// would silently run on the first one. Refuse it instead (same file by another path is fine).
+fn check_runtime_library(requested: &Path) -> core::Result<()> {
+    let Some(loaded) = runtime::loaded_library() else { return Ok(()) };
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same(&loaded, requested) {
+        return Ok(());
+    }
+    Err(Error::RuntimeVersion {
+        path: requested.to_path_buf(),
+        reason: format!(
+            "this process already runs ONNX Runtime from {} and cannot load another; start a new process to use it",
+            loaded.display()
+        ),
+    })
 }
 
 impl Engine {
@@ -127,20 +200,48 @@ impl Engine {
     }
 }
 
-/// Read line images exactly as the pipeline's `line` layout does (grayscale in, text normalised out), so
-/// results equal the CLI's `--layout line`.
-fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> core::Result<Vec<LineResult>> {
-    let images = sources.iter().map(|s| Ok(s.to_image(limits)?.to_luma8())).collect::<core::Result<Vec<_>>>()?;
-    let results = engine.recognize_gray_lines(&images)?;
-    Ok(results
-        .into_iter()
-        .map(|r| LineResult {
-            text: text::normalize(&r.text),
-            confidence: r.confidence,
-            token_ids: r.token_ids,
-            processing_time_ms: r.processing_time_ms,
-        })
-        .collect())
+/// Read line images exactly as the pipeline's `line` layout does (grayscale in, text normalised out; an image
+/// without ink is no text, and the model is not asked), so results equal the CLI's `--layout line`.
+/// A source that cannot be read or decoded fails the batch with its index.
+fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> Result<Vec<LineResult>, BatchError> {
+    // `None`: has ink, read by the model below; blank images get their (empty) result at once.
+    let mut results: Vec<Option<LineResult>> = Vec::with_capacity(sources.len());
+    let mut inked = Vec::new();
+    for (index, source) in sources.iter().enumerate() {
+        let start = Instant::now();
+        let gray = source.to_image(limits).map_err(|error| BatchError { index: Some(index), error })?.to_luma8();
+        if has_ink(&gray) {
+            results.push(None);
+            inked.push(gray);
+        } else {
+            let processing_time_ms = start.elapsed().as_secs_f64() * 1000.0;
+            let blank = LineResult { text: String::new(), confidence: 0.0, token_ids: Vec::new(), processing_time_ms };
+            results.push(Some(blank));
+        }
+    }
+    let read = if inked.is_empty() { Vec::new() } else { engine.recognize_gray_lines(&inked)? };
+    let count_error =
+        || Error::Inference(format!("recogniser returned {} results for {} lines", read.len(), inked.len()));
+    if read.len() != inked.len() {
+        return Err(count_error().into());
+    }
+    let mut lines = read.iter().map(|r| LineResult {
+        text: text::normalize(&r.text),
+        confidence: r.confidence,
+        token_ids: r.token_ids.clone(),
+        processing_time_ms: r.processing_time_ms,
+    });
+    // In input order: each `None` takes the next model result (there are exactly as many).
+    let merged: Option<Vec<LineResult>> = results.into_iter().map(|r| r.or_else(|| lines.next())).collect();
+    merged.ok_or_else(|| count_error().into())
+}
+
+/// Whether a line image has any ink, by the rule of the pipeline's `line` layout (`read_as_line`): Sauvola
+/// with the default window and k finds at least one ink pixel.
+fn has_ink(gray: &GrayImage) -> bool {
+    let (w, h) = gray.dimensions();
+    let binary = binarize::sauvola(gray, binarize::default_window(w, h), binarize::DEFAULT_K);
+    binary.pixels().any(|p| p[0] == binarize::INK)
 }
 
 /// Read a whole document (`require_pdf`: refuse anything but a PDF); returns it with its source kept for the
@@ -154,7 +255,7 @@ fn read_document(
     let start = Instant::now();
     match source {
         Source::Pixels(raw) => {
-            let image = raw.get().to_image()?;
+            let image = raw.get().to_image(&opts.limits)?;
             let page = pipeline::read_image(engine, &image, opts)?;
             let doc = pipeline::assemble(vec![page], start.elapsed().as_secs_f64() * 1000.0);
             Ok((doc, PdfSource::Pixels(Arc::new(image))))

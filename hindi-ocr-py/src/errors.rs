@@ -5,6 +5,7 @@
 //! created from Rust cannot have.
 
 use std::any::Any;
+use std::path::Path;
 
 use hindi_ocr_core::Error;
 use pyo3::prelude::*;
@@ -56,13 +57,62 @@ fn class_of(err: &Error) -> &'static str {
 
 /// Convert a core error into its typed Python exception.
 pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
-    let message = err.to_string();
+    to_py_about(py, err, None)
+}
+
+/// [`to_py`], the message starting with `about` (which input of several failed) when given.
+fn to_py_about(py: Python<'_>, err: Error, about: Option<&str>) -> PyErr {
+    let message = match about {
+        Some(about) => format!("{about}: {err}"),
+        None => err.to_string(),
+    };
     if let Error::Io { path, source } = &err {
         // OSError's (errno, strerror, filename) form, so `e.errno` and `e.filename` work as usual.
         let errno = source.raw_os_error().unwrap_or(0);
         return raise(py, class_of(&err), (errno, message, path.to_string_lossy().into_owned()));
     }
     raise(py, class_of(&err), (message,))
+}
+
+/// An error that becomes a typed Python exception once the GIL is held again (see `engine::run_detached`).
+pub trait ToPyErr {
+    fn to_py_err(self, py: Python<'_>) -> PyErr;
+}
+
+impl ToPyErr for Error {
+    fn to_py_err(self, py: Python<'_>) -> PyErr {
+        to_py(py, self)
+    }
+}
+
+/// A failure while reading a batch of sources: which one failed, when it was one source's fault (it could not
+/// be read or decoded) rather than the batch's (inference).
+pub struct BatchError {
+    pub index: Option<usize>,
+    pub error: Error,
+}
+
+impl From<Error> for BatchError {
+    fn from(error: Error) -> Self {
+        Self { index: None, error }
+    }
+}
+
+impl ToPyErr for BatchError {
+    /// The core error's own exception type, the message naming the failed source (`srcs[2]: ...`) so that one
+    /// bad file among many can be found.
+    fn to_py_err(self, py: Python<'_>) -> PyErr {
+        let about = self.index.map(|i| format!("srcs[{i}]"));
+        to_py_about(py, self.error, about.as_deref())
+    }
+}
+
+/// Writing an output file failed: `hindi_ocr.errors.OutputWriteError` (an `OSError`, `errno` and `filename`
+/// set). Not the core's `Error::Io`, whose message says "cannot read".
+pub fn write_failed(py: Python<'_>, path: &Path, err: &std::io::Error) -> PyErr {
+    let errno = err.raw_os_error().unwrap_or(0);
+    let message = format!("cannot write {}: {err}", path.display());
+    raise(py, "OutputWriteError", (errno, message, path.to_string_lossy().into_owned()))
 }
 
 /// An invalid argument (bad layout name, bad pixel buffer shape, ...): `hindi_ocr.errors.InvalidArgumentError`.

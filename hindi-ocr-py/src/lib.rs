@@ -4,6 +4,7 @@
 //! library and the model, and defines the exception classes; this module loads the engine, releases the GIL
 //! for all decoding and inference, and exposes the result types.
 
+mod args;
 mod engine;
 mod errors;
 mod results;
@@ -17,7 +18,9 @@ use pyo3::prelude::*;
 fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<engine::Engine>()?;
+    m.add_function(wrap_pyfunction!(engine::loaded_onnxruntime_library, m)?)?;
     m.add_class::<source::RawImage>()?;
+    m.add_function(wrap_pyfunction!(source::py_check_size, m)?)?;
     m.add_class::<results::BBox>()?;
     m.add_class::<results::LineResult>()?;
     m.add_class::<results::Word>()?;

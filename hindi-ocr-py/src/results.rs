@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::engine::run_detached;
+use crate::errors;
 
 /// An axis-aligned box in pixels of its page (origin top-left).
 #[pyclass(frozen, eq, get_all, module = "hindi_ocr._native")]
@@ -216,12 +217,11 @@ impl Document {
         Ok(PyBytes::new(py, &pdf))
     }
 
-    /// Write the searchable PDF (see `to_pdf`) to `path`.
+    /// Write the searchable PDF (see `to_pdf`) to `path`; a failed write is an `OutputWriteError`.
     fn save_pdf(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        run_detached(py, || {
-            let pdf = self.searchable_pdf()?;
-            std::fs::write(&path, pdf).map_err(|source| Error::Io { path: path.clone(), source })
-        })
+        // The write's own error is kept apart from the export's: it is an `OutputWriteError`, not `InputReadError`.
+        let written = run_detached(py, || self.searchable_pdf().map(|pdf| std::fs::write(&path, pdf)))?;
+        written.map_err(|e| errors::write_failed(py, &path, &e))
     }
 
     fn __repr__(&self) -> String {

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
+use crate::args::int_in;
 use crate::errors;
 
 /// Pixels already decoded (from a numpy array or a PIL image): row-major, `channels` bytes per pixel
@@ -28,15 +29,16 @@ pub struct RawImage {
 
 #[pymethods]
 impl RawImage {
-    /// Wrap `data` (exactly `width * height * channels` bytes) as an image.
+    /// Wrap `data` (exactly `width * height * channels` bytes) as an image within the size limits of files.
     #[new]
-    fn new(py: Python<'_>, data: PyBackedBytes, width: u32, height: u32, channels: u8) -> PyResult<Self> {
-        if !(1..=4).contains(&channels) {
-            return Err(errors::invalid_argument(py, format!("channels must be 1, 2, 3 or 4, got {channels}")));
-        }
-        if width == 0 || height == 0 {
-            return Err(errors::invalid_argument(py, format!("image is empty ({width}x{height} pixels)")));
-        }
+    fn new(
+        py: Python<'_>,
+        data: PyBackedBytes,
+        #[pyo3(from_py_with = width_arg)] width: u32,
+        #[pyo3(from_py_with = height_arg)] height: u32,
+        #[pyo3(from_py_with = channels_arg)] channels: u8,
+    ) -> PyResult<Self> {
+        check_size(py, width, height)?;
         let expected = u64::from(width) * u64::from(height) * u64::from(channels);
         if data.len() as u64 != expected {
             return Err(errors::invalid_argument(
@@ -70,9 +72,44 @@ impl RawImage {
     }
 }
 
+fn width_arg(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    int_in(obj, "width", 0, None)
+}
+
+fn height_arg(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    int_in(obj, "height", 0, None)
+}
+
+fn channels_arg(obj: &Bound<'_, PyAny>) -> PyResult<u8> {
+    int_in(obj, "channels", 1, Some(4))
+}
+
+/// `check_size(width, height)`: raise as `RawImage(...)` would for pixels of this size (`InvalidArgumentError`
+/// when empty, `ImageTooLargeError` over the limits of files). The Python side calls it before copying a big
+/// array or PIL image into bytes.
+#[pyfunction]
+#[pyo3(name = "check_size")]
+pub fn py_check_size(
+    py: Python<'_>,
+    #[pyo3(from_py_with = width_arg)] width: u32,
+    #[pyo3(from_py_with = height_arg)] height: u32,
+) -> PyResult<()> {
+    check_size(py, width, height)
+}
+
+/// Pixels given directly obey the limits of decoded files (20 000 px a side, 100 M pixels).
+fn check_size(py: Python<'_>, width: u32, height: u32) -> PyResult<()> {
+    if width == 0 || height == 0 {
+        return Err(errors::invalid_argument(py, format!("image is empty ({width}x{height} pixels)")));
+    }
+    Limits::default().check_dimensions(width, height).map_err(|e| errors::to_py(py, e))
+}
+
 impl RawImage {
-    /// Copy the pixels into an image (the length was checked in the constructor).
-    pub fn to_image(&self) -> Result<DynamicImage> {
+    /// Copy the pixels into an image (the length was checked in the constructor); refused first when over
+    /// `limits` (an engine's may be tighter than the default the constructor checks).
+    pub fn to_image(&self, limits: &Limits) -> Result<DynamicImage> {
+        limits.check_dimensions(self.width, self.height)?;
         let (w, h, buf) = (self.width, self.height, self.data.to_vec());
         let image = match self.channels {
             1 => GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8),
@@ -135,7 +172,7 @@ impl Source {
         match self {
             Self::Path(path) => image_input::decode_file(path, limits),
             Self::Encoded(bytes) => image_input::decode(bytes, limits),
-            Self::Pixels(raw) => raw.get().to_image(),
+            Self::Pixels(raw) => raw.get().to_image(limits),
         }
     }
 }

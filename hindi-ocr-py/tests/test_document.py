@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import pathlib
@@ -110,6 +111,14 @@ def test_searchable_pdf(engine: hindi_ocr.Engine, page_doc: hindi_ocr.Document, 
     # The PDF is a real, readable document: reading it back gives one page.
     again = engine.recognize_pdf(out)
     assert len(again.pages) == 1
+
+
+def test_save_pdf_write_failure(page_doc: hindi_ocr.Document, tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "no-such-dir" / "out.pdf"
+    with pytest.raises(hindi_ocr.OutputWriteError, match="cannot write") as info:
+        page_doc.save_pdf(target)
+    assert isinstance(info.value, OSError) and not isinstance(info.value, hindi_ocr.InputReadError)
+    assert info.value.errno == errno.ENOENT and info.value.filename == str(target)
 
 
 def test_pdf_from_pixels(engine: hindi_ocr.Engine, sample_page: pathlib.Path) -> None:

@@ -20,6 +20,7 @@ from hindi_ocr import (
     InputReadError,
     InvalidArgumentError,
     ModelLoadError,
+    OutputWriteError,
     PdfError,
     RuntimeLibraryError,
     UnsupportedFormatError,
@@ -37,7 +38,7 @@ def test_hierarchy() -> None:
     assert issubclass(UnsupportedFormatError, ImageDecodeError)
     assert issubclass(ImageTooLargeError, ValueError)
     assert issubclass(ModelLoadError, OSError) and issubclass(RuntimeLibraryError, OSError)
-    assert issubclass(InputReadError, OSError)
+    assert issubclass(InputReadError, OSError) and issubclass(OutputWriteError, OSError)
     assert issubclass(InvalidArgumentError, ValueError)
 
 
@@ -83,6 +84,20 @@ def test_too_large_is_refused_before_decoding(engine: hindi_ocr.Engine) -> None:
         engine.recognize_line(wide)
 
 
+def test_pixels_obey_the_size_limits_of_files(engine: hindi_ocr.Engine) -> None:
+    # A broadcast view allocates nothing: the limit must be checked before the pixels are copied.
+    wide = np.broadcast_to(np.uint8(255), (1, 20_001))
+    with pytest.raises(ImageTooLargeError, match="width"):
+        engine.recognize_line(wide)
+    with pytest.raises(ImageTooLargeError, match="pixels"):
+        engine.recognize(np.broadcast_to(np.uint8(255), (12_000, 12_000)))
+    with pytest.raises(ImageTooLargeError, match="height"):
+        engine.recognize_lines([np.full((8, 8), 255, np.uint8), Image.new("L", (1, 20_001), 255)])
+    # RawImage checks the size before the buffer's length.
+    with pytest.raises(ImageTooLargeError, match="pixels"):
+        hindi_ocr.RawImage(b"", 10_001, 10_001, 1)
+
+
 def test_bad_arrays(engine: hindi_ocr.Engine) -> None:
     with pytest.raises(InvalidArgumentError, match="uint8"):
         engine.recognize_line(np.zeros((32, 100), dtype=np.float32))
@@ -112,6 +127,67 @@ def test_bad_arguments(engine: hindi_ocr.Engine, sample_lines: list[pathlib.Path
         hindi_ocr.Engine(num_beams=0)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"num_beams": -1},
+        {"num_beams": 2**70},
+        {"max_length": -1},
+        {"batch_size": -1},
+        {"intra_threads": -1},
+        {"intra_threads": 1000},  # ONNX Runtime would start them all (one line took 30 s)
+    ],
+)
+def test_engine_arguments_out_of_range(kwargs: dict[str, int]) -> None:
+    # Not pyo3's bare OverflowError: the documented InvalidArgumentError, naming the argument.
+    (name,) = kwargs
+    with pytest.raises(InvalidArgumentError, match=name):
+        hindi_ocr.Engine(**kwargs)  # type: ignore[arg-type]
+
+
+def test_int_arguments_out_of_range(engine: hindi_ocr.Engine, sample_lines: list[pathlib.Path]) -> None:
+    for dpi in (-1, 2**40, 2**70):
+        with pytest.raises(InvalidArgumentError, match="dpi"):
+            engine.recognize(sample_lines[0], dpi=dpi)
+        with pytest.raises(InvalidArgumentError, match="dpi"):
+            engine.recognize_pdf(b"%PDF-1.7", dpi=dpi)
+    with pytest.raises(InvalidArgumentError, match="width"):
+        hindi_ocr.RawImage(b"", -1, 1, 1)
+    with pytest.raises(InvalidArgumentError, match="width"):
+        hindi_ocr.RawImage(b"\0" * 10, 2**40, 2**40, 1)
+    with pytest.raises(InvalidArgumentError, match="height"):
+        hindi_ocr.RawImage(b"\0" * 10, 10, -(2**70), 1)
+    with pytest.raises(InvalidArgumentError, match="channels"):
+        hindi_ocr.RawImage(b"\0" * 10, 10, 1, 256)
+    with pytest.raises(TypeError):  # not an int at all
+        hindi_ocr.Engine(num_beams="4")  # type: ignore[arg-type]
+
+
+def test_one_source_where_a_list_is_expected(engine: hindi_ocr.Engine, sample_lines: list[pathlib.Path]) -> None:
+    path = sample_lines[0]
+    for single in (str(path), path, path.read_bytes(), bytearray(path.read_bytes())):
+        with pytest.raises(TypeError, match="recognize_line"):
+            engine.recognize_lines(single)  # type: ignore[arg-type]
+
+
+def test_batch_errors_name_the_failed_source(
+    engine: hindi_ocr.Engine, sample_lines: list[pathlib.Path], tmp_path: pathlib.Path
+) -> None:
+    good = sample_lines[0]
+    with pytest.raises(UnsupportedFormatError, match=r"^srcs\[1\]: "):
+        engine.recognize_lines([good, b"junk", good])
+    missing = tmp_path / "nope.png"
+    with pytest.raises(InputReadError, match=r"srcs\[2\]: ") as info:
+        engine.recognize_lines([good, good, missing])
+    assert info.value.errno == errno.ENOENT and info.value.filename == str(missing)
+    with pytest.raises(InvalidArgumentError, match=r"^srcs\[1\]: .*uint8"):
+        engine.recognize_lines([good, np.zeros((4, 4), np.float32)])
+    with pytest.raises(TypeError, match=r"^srcs\[0\]: "):
+        engine.recognize_lines([3.5, good])  # type: ignore[list-item]
+    with pytest.raises(UnsupportedFormatError, match=r"^unsupported"):  # one source: no index
+        engine.recognize_line(b"junk")
+
+
 def test_pdf_errors(engine: hindi_ocr.Engine, sample_lines: list[pathlib.Path]) -> None:
     with pytest.raises(UnsupportedFormatError):
         engine.recognize_pdf(sample_lines[0])
@@ -127,6 +203,19 @@ def test_model_errors(tmp_path: pathlib.Path) -> None:
     (tmp_path / "config.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(OSError):
         hindi_ocr.Engine(tmp_path)
+
+
+def test_a_second_onnx_runtime_library_is_refused(engine: hindi_ocr.Engine, tmp_path: pathlib.Path) -> None:
+    # `engine` has loaded ONNX Runtime in this process; another library cannot be loaded next to it, and an
+    # engine asking for one must not quietly run on the first.
+    loaded = hindi_ocr.find_onnxruntime_library()
+    assert loaded is not None
+    other = tmp_path / "libonnxruntime.so"
+    other.write_bytes(b"another library")
+    for library in (other, "/nonexistent/libonnxruntime.so"):
+        with pytest.raises(RuntimeLibraryError, match="already"):
+            hindi_ocr.Engine(ort_library=library)
+    assert hindi_ocr.Engine(ort_library=loaded).recognize_line(np.full((8, 8), 255, np.uint8)).text == ""
 
 
 def test_runtime_library_error_in_a_fresh_process(tmp_path: pathlib.Path) -> None:

@@ -37,11 +37,16 @@ def find_model_dir() -> Optional[str]:
 
 
 def find_onnxruntime_library() -> Optional[str]:
-    """The ONNX Runtime shared library ``Engine()`` loads when given none.
+    """The ONNX Runtime shared library ``Engine()`` uses when given none.
 
-    ``$ORT_DYLIB_PATH`` if set, else the library inside the installed ``onnxruntime`` Python package (found
-    without importing it); ``None`` if neither exists, which leaves the search to the engine.
+    The library this process already runs, if an engine was made (a process holds one ONNX Runtime; an
+    ``Engine(ort_library=...)`` naming another raises ``RuntimeLibraryError``); else ``$ORT_DYLIB_PATH`` if
+    set, else the library inside the installed ``onnxruntime`` Python package (found without importing it);
+    ``None`` if none exists, which leaves the search to the engine.
     """
+    loaded = _native.loaded_onnxruntime_library()
+    if loaded is not None:
+        return loaded
     env = os.environ.get("ORT_DYLIB_PATH")
     if env:
         return env
@@ -65,12 +70,13 @@ class Engine:
     :param model_dir: a model directory (Optimum TrOCR ONNX export); ``None`` uses the bundled model, found as
         :func:`find_model_dir` says.
     :param ort_library: path to ONNX Runtime's shared library; ``None`` uses :func:`find_onnxruntime_library`.
+        A process holds one: naming another than the one an earlier engine loaded raises ``RuntimeLibraryError``.
     :param num_beams: beam width (1 = greedy); ``None`` takes the model's ``generation_config.json``.
     :param max_length: maximum generated tokens per line; ``None`` takes the model's setting.
     :param batch_size: line images per encoder/decoder batch.
-    :param intra_threads: threads ONNX Runtime uses inside one operator; 0 = its default.
+    :param intra_threads: threads ONNX Runtime uses inside one operator; 0 = its default; at most 256.
     :raises ModelLoadError: the model is missing or invalid.
-    :raises RuntimeLibraryError: ONNX Runtime cannot be found or loaded.
+    :raises RuntimeLibraryError: ONNX Runtime cannot be found or loaded, or another one is already loaded.
     :raises InvalidArgumentError: a parameter is out of range.
     """
 
@@ -109,13 +115,33 @@ class Engine:
         :raises ImageDecodeError: the image cannot be decoded (``UnsupportedFormatError``: not an image).
         :raises ImageTooLargeError: the image exceeds the size limits.
         :raises InputReadError: the file cannot be read.
+
+        An image without ink (the ``layout="line"`` rule) gives ``text`` ``""`` and ``confidence`` 0.0 without
+        running the model.
         """
         return self._native.recognize_line(to_native(src))
 
     def recognize_lines(self, srcs: Iterable[_ImageSource]) -> list[LineResult]:
         """Read many line images, batched; results come back in input order. Sources as for
-        :meth:`recognize_line`."""
-        return self._native.recognize_lines([to_native(s) for s in srcs])
+        :meth:`recognize_line`.
+
+        :raises TypeError: ``srcs`` is one path or one ``bytes`` object rather than a list of sources.
+        :raises HindiOcrError: as for :meth:`recognize_line`; the message names the failed source (``srcs[2]: ...``).
+        """
+        # A str, bytes or path is iterable too, but read character by character it would make no sense.
+        if isinstance(srcs, (str, bytes, bytearray, memoryview, os.PathLike)):
+            raise TypeError(
+                f"recognize_lines expects a list (any iterable) of sources, got one {type(srcs).__name__}; "
+                "use recognize_line for a single image"
+            )
+        natives = []
+        for i, src in enumerate(srcs):
+            try:
+                natives.append(to_native(src))
+            except (TypeError, ValueError) as e:
+                # Same exception type, the message saying which source (the native side does this for decoding).
+                raise type(e)(f"srcs[{i}]: {e}").with_traceback(e.__traceback__) from None
+        return self._native.recognize_lines(natives)
 
     def recognize(self, src: _ImageSource, layout: _Layout = "auto", *, dpi: int = 300) -> Document:
         """Read a document: an image (one page), a multi-page TIFF or a PDF.

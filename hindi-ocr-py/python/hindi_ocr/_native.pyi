@@ -3,7 +3,19 @@
 import os
 from typing import Iterable, Optional, Union, final
 
-__all__ = ["__version__", "BBox", "Document", "Engine", "Line", "LineResult", "Page", "RawImage", "Word"]
+__all__ = [
+    "__version__",
+    "BBox",
+    "Document",
+    "Engine",
+    "Line",
+    "LineResult",
+    "Page",
+    "RawImage",
+    "Word",
+    "check_size",
+    "loaded_onnxruntime_library",
+]
 __version__: str
 
 _NativeSource = Union[str, bytes, bytearray, RawImage]
@@ -19,6 +31,13 @@ class RawImage:
     def height(self) -> int: ...
     @property
     def channels(self) -> int: ...
+
+def loaded_onnxruntime_library() -> Optional[str]:
+    """The ONNX Runtime library this process has loaded (by its first engine); ``None`` before any engine."""
+
+def check_size(width: int, height: int) -> None:
+    """Raise as ``RawImage`` would for pixels of this size: ``InvalidArgumentError`` when empty,
+    ``ImageTooLargeError`` over the limits of image files."""
 
 @final
 class BBox:

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Union
 
-from ._native import RawImage
+from ._native import RawImage, check_size
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ NativeSource = Union[str, bytes, bytearray, RawImage]
 
 # PIL modes passed through as they are, with their channel count; others are converted first.
 _PIL_DIRECT = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}
+# PIL's 16-bit and 32-bit gray modes; ``convert("L")`` would clip them at 255 (a 16-bit line would read blank).
+_PIL_WIDE_GRAY = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 
 
 def to_native(src: object) -> NativeSource:
@@ -54,18 +56,40 @@ def to_native(src: object) -> NativeSource:
 
 
 def _from_pil(image: Any) -> RawImage:
+    width, height = image.size
+    check_size(width, height)  # before any conversion or copy of a too large image
     mode = image.mode
+    if mode in _PIL_WIDE_GRAY:
+        return _from_array(_wide_gray_to_uint8(image))
     if mode not in _PIL_DIRECT:
-        # Palette, 1-bit, 16/32-bit and CMYK images: the engine reads gray or RGB(A).
-        if mode in ("1", "I", "I;16", "I;16B", "I;16L", "F"):
+        # Palette, 1-bit and CMYK images: the engine reads gray or RGB(A).
+        if mode == "1":
             image = image.convert("L")
         elif mode == "PA" or (mode == "P" and "transparency" in image.info):
             image = image.convert("RGBA")
         else:
             image = image.convert("RGB")
         mode = image.mode
-    width, height = image.size
     return RawImage(image.tobytes(), width, height, _PIL_DIRECT[mode])
+
+
+def _wide_gray_to_uint8(image: Any) -> Any:
+    """8-bit gray from a PIL image of a mode in ``_PIL_WIDE_GRAY``, as the engine turns a 16-bit file to 8 bits.
+
+    16-bit modes are scaled by 1/257, rounded (the ``image`` crate's rule, so a PIL image of a 16-bit PNG gives
+    the same pixels, hence the same text, as the file). ``I`` (32-bit int) and ``F`` (float) say nothing about
+    their range: they are taken as 16-bit when a value exceeds 255 (Pillow before 10 opened 16-bit PNGs as ``I``)
+    and as 8-bit otherwise (``convert("I")`` of an 8-bit image).
+    """
+    import numpy as np
+
+    values = np.asarray(image)
+    if values.dtype.kind == "f":
+        values = np.rint(values)
+    if image.mode in ("I", "F") and values.max() <= 255:
+        return np.clip(values, 0, 255).astype(np.uint8)
+    wide = np.clip(values, 0, 65535).astype(np.uint32)
+    return ((wide + 128) // 257).astype(np.uint8)
 
 
 def _from_array(obj: Any) -> RawImage:
@@ -83,4 +107,5 @@ def _from_array(obj: Any) -> RawImage:
         raise InvalidArgumentError(
             f"numpy image must be HxW or HxWxC with C in 1..4, got shape {tuple(array.shape)}"
         )
+    check_size(width, height)  # before copying a too large array
     return RawImage(np.ascontiguousarray(array).tobytes(), width, height, channels)

@@ -16,6 +16,7 @@ __all__ = [
     "PdfError",
     "InvalidArgumentError",
     "InputReadError",
+    "OutputWriteError",
     "ModelLoadError",
     "RuntimeLibraryError",
     "InferenceError",
@@ -51,6 +52,11 @@ class InvalidArgumentError(HindiOcrError, ValueError):
 
 class InputReadError(HindiOcrError, OSError):
     """An input file cannot be read (missing, no permission, ...). ``errno`` and ``filename`` are set."""
+
+
+class OutputWriteError(HindiOcrError, OSError):
+    """An output file cannot be written (``Document.save_pdf`` to a missing directory, no permission, disk
+    full, ...). ``errno`` and ``filename`` are set."""
 
 
 class ModelLoadError(HindiOcrError, OSError):
