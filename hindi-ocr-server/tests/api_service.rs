@@ -672,7 +672,15 @@ async fn operations_routes() {
     api.call("GET", "/api/chats", Some(&t), None).await;
     let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["id"].as_str().unwrap().to_owned();
     api.wait_final(&t, &id).await;
-    let m = String::from_utf8(api.call("GET", "/metrics", None, None).await.body).unwrap();
+    // The worker marks the document completed, then its job done: the job may trail the document a moment.
+    let mut m = String::new();
+    for _ in 0..100 {
+        m = String::from_utf8(api.call("GET", "/metrics", None, None).await.body).unwrap();
+        if m.contains(r#"hindi_ocr_jobs{state="done"} 1"#) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(m.contains(r#"hindi_ocr_http_requests_total{method="GET",route="/api/chats",status="200"} 1"#), "{m}");
     assert!(m.contains("hindi_ocr_http_request_duration_seconds_bucket"));
     assert!(m.contains(r#"hindi_ocr_jobs{state="done"} 1"#), "{m}");
