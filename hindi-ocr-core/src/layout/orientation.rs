@@ -33,7 +33,7 @@ pub struct Votes {
     pub right: f32,
     /// Left: text turned 90 degrees counter-clockwise (reads bottom to top).
     pub left: f32,
-    /// Components that voted for the winning side.
+    /// How many components voted for each side: top, right, bottom, left.
     pub voters: [usize; 4],
 }
 
@@ -56,6 +56,14 @@ impl Votes {
             0
         }
     }
+
+    /// Only upside-down votes, too few to turn the page ([`Votes::rotation`] is 0): a line photographed
+    /// upside down often has fewer than four words with a whole headline. Upright Devanagari always gives
+    /// some upright votes, but an upright Latin serif face can give a few upside-down ones, so the caller has
+    /// to settle it another way (the model's confidence both ways, for a single line).
+    pub fn maybe_upside_down(&self) -> bool {
+        self.bottom > 0.0 && self.top == 0.0 && self.left == 0.0 && self.right == 0.0 && self.rotation() == 0
+    }
 }
 
 /// A word's longer side is at least this many times its shorter one.
@@ -66,9 +74,10 @@ const MIN_WORD_ASPECT: f32 = 2.0;
 /// long and `across` wide, holds `area` ink pixels; `ink(along, across)` reads its pixels.
 ///
 /// A headline covers most of the word's length, stands out from the average line (a solid bar has none), is
-/// the only line that long (a box has two), sits off the middle, and has the letters hanging from it on the other side all along the word: in every quarter
-/// of the length there is ink a quarter of the width beyond the headline's stroke. (A Latin `t` has a stem as long as the
-/// letter with a crossbar off its middle, but nothing hangs from the stem halfway down.)
+/// the only line that long (a box has two), sits off the middle, and has the letters hanging from it on the
+/// other side all along the word: in every quarter of the length there is ink a quarter of the width beyond
+/// the headline's stroke. (A Latin `t` has a stem as long as the letter with a crossbar off its middle, but
+/// nothing hangs from the stem halfway down.)
 fn headline_side(peak: u32, at: u32, length: u32, across: u32, area: u32, ink: impl Fn(u32, u32) -> bool) -> Option<bool> {
     let mean = area as f32 / across as f32;
     if (peak as f32) < HEADLINE_COVER * length as f32 || (peak as f32) < 2.0 * mean {
@@ -119,15 +128,6 @@ fn vote(v: &mut Votes, far: bool, weight: f32, near: usize, far_side: usize) {
     v.voters[side] += 1;
 }
 
-impl Votes {
-    /// Only upside-down votes, too few to turn the page ([`Votes::rotation`] is 0): a line photographed
-    /// upside down often has fewer than four words with a whole headline. Upright Devanagari always gives
-    /// some upright votes, but an upright Latin serif face can give a few upside-down ones, so the caller has
-    /// to settle it another way (the model's confidence both ways, for a single line).
-    pub fn maybe_upside_down(&self) -> bool {
-        self.bottom > 0.0 && self.top == 0.0 && self.left == 0.0 && self.right == 0.0 && self.rotation() == 0
-    }
-}
 
 /// Count the headline votes of a binary page (ink 255).
 pub fn votes(binary: &GrayImage) -> Votes {
