@@ -179,7 +179,44 @@ impl From<axum::extract::rejection::JsonRejection> for AppError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return AppError::from_http(e.status(), "");
         }
-        AppError::BadRequest(e.body_text())
+        AppError::BadRequest(json_message(&e.body_text()))
+    }
+}
+
+/// A JSON rejection in the client's terms: one `bad JSON body: ` prefix, and serde's names of our Rust types
+/// (`expected struct Credentials`) said as JSON (`expected a JSON object`).
+pub fn json_message(text: &str) -> String {
+    let detail = ["Failed to deserialize the JSON body into the target type: ", "Failed to parse the request body as JSON: "]
+        .iter()
+        .find_map(|p| text.strip_prefix(p))
+        .unwrap_or(text);
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail;
+    while let Some(i) = rest.find("expected struct ") {
+        out.push_str(&rest[..i]);
+        out.push_str("expected a JSON object");
+        let after = &rest[i + "expected struct ".len()..];
+        rest = &after[after.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(after.len())..];
+    }
+    out.push_str(rest);
+    format!("bad JSON body: {out}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_messages_speak_json_not_rust() {
+        assert_eq!(
+            json_message("Failed to deserialize the JSON body into the target type: invalid type: sequence, expected struct Credentials at line 1 column 1"),
+            "bad JSON body: invalid type: sequence, expected a JSON object at line 1 column 1"
+        );
+        assert_eq!(
+            json_message("Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2"),
+            "bad JSON body: missing field `email` at line 1 column 2"
+        );
+        assert_eq!(json_message("Failed to parse the request body as JSON: EOF"), "bad JSON body: EOF");
     }
 }
 

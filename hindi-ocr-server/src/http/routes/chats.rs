@@ -44,7 +44,7 @@ pub async fn create(
     let body: NewChat = if body.iter().all(u8::is_ascii_whitespace) {
         NewChat::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("bad JSON body: {e}")))?
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(crate::error::json_message(&e.to_string())))?
     };
     let title = match body.title {
         Some(t) => check_title(&t)?,
