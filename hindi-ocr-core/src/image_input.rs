@@ -92,6 +92,16 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage> {
     Ok(flatten_alpha(img))
 }
 
+/// [`flatten_alpha`] for a borrowed image: a flattened copy when it has an alpha channel, else the image itself
+/// (images from [`decode`] are opaque already; ones handed to the engine directly may not be).
+pub fn opaque(img: &DynamicImage) -> std::borrow::Cow<'_, DynamicImage> {
+    if img.color().has_alpha() {
+        std::borrow::Cow::Owned(flatten_alpha(img.clone()))
+    } else {
+        std::borrow::Cow::Borrowed(img)
+    }
+}
+
 /// An image with an alpha channel composited onto white, as any viewer shows it; others unchanged. (Dropping
 /// the alpha instead, as a plain RGB conversion does, turns a transparent background black: text drawn on a
 /// transparent PNG became black on black.) Greyscale stays greyscale, 16-bit goes to 8-bit.

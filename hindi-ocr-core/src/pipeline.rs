@@ -222,28 +222,22 @@ pub fn assemble(pages: Vec<Page>, processing_time_ms: f64) -> Document {
 /// Read one page image.
 pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentOptions) -> Result<Page> {
     let start = Instant::now();
-    // Images from `decode` are opaque already; one handed in directly may not be.
-    let gray = if img.color().has_alpha() { image_input::flatten_alpha(img.clone()).to_luma8() } else { img.to_luma8() };
+    let gray = image_input::opaque(img).to_luma8();
     let (mut w, mut h) = gray.dimensions();
     let mut rotation = 0;
     let (skew, lines) = match opts.layout {
-        Layout::Line => (0.0, read_as_line(rec, gray)?),
+        Layout::Line => (0.0, read_as_line(rec, gray, false)?.1),
         Layout::Page | Layout::Auto => {
             let found = layout::analyze_page(&gray, &opts.analysis);
             (w, h, rotation) = (found.width, found.height, found.rotation);
             // Analysis is cheap next to the model: in auto, a wide strip (upright) is read whole as one line
             // unless analysis finds several lines in it (two long lines cut from a page are also wide).
             if opts.layout == Layout::Auto && w >= 4 * h && found.lines.len() < 2 {
+                // When a few words say upside down and none say otherwise, the model reads it both ways.
                 let upright = layout::orientation::turn(&gray, rotation);
-                if found.maybe_upside_down {
-                    // A few words say upside down and none say otherwise: the model reads it both ways and
-                    // the surer reading wins.
-                    let (turned, lines) = read_as_line_either_way(rec, upright)?;
-                    rotation = (rotation + turned) % 360;
-                    (0.0, lines)
-                } else {
-                    (0.0, read_as_line(rec, upright)?)
-                }
+                let (turned, lines) = read_as_line(rec, upright, found.maybe_upside_down)?;
+                rotation = (rotation + turned) % 360;
+                (0.0, lines)
             } else {
                 read_layout(rec, found)?
             }
@@ -253,34 +247,20 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
     Ok(Page { width: w, height: h, rotation, skew, lines, processing_time_ms })
 }
 
-/// The whole image is one line. An image without ink gives no line (the recogniser is not asked).
-fn read_as_line(rec: &dyn LineRecognizer, gray: GrayImage) -> Result<Vec<Line>> {
-    let (w, h) = gray.dimensions();
-    let binary = layout::binarize::sauvola(&gray, layout::binarize::default_window(w, h), layout::binarize::DEFAULT_K);
-    if !binary.pixels().any(|p| p[0] == layout::binarize::INK) {
-        return Ok(vec![]);
-    }
-    let result = recognize(rec, vec![gray])?.remove(0);
-    let text = text::normalize(&result.text);
-    if text.is_empty() {
-        return Ok(vec![]);
-    }
-    let bbox = BBox { x: 0, y: 0, width: w, height: h };
-    let words = spread_words(&text, bbox, result.confidence);
-    Ok(vec![Line { bbox, text, confidence: result.confidence, words }])
-}
-
-/// [`read_as_line`] of the image as it is and turned by 180 degrees, in one batch; the reading with the higher
-/// confidence is kept, with the turn it took (0 or 180).
-fn read_as_line_either_way(rec: &dyn LineRecognizer, gray: GrayImage) -> Result<(u16, Vec<Line>)> {
-    let (w, h) = gray.dimensions();
-    let binary = layout::binarize::sauvola(&gray, layout::binarize::default_window(w, h), layout::binarize::DEFAULT_K);
-    if !binary.pixels().any(|p| p[0] == layout::binarize::INK) {
+/// The whole image is one line. An image without ink gives no line (the recogniser is not asked). With
+/// `either_way`, it is also read turned by 180 degrees in the same batch, and the reading with the higher
+/// confidence is kept; the turn it took (0 or 180) comes back with the line.
+fn read_as_line(rec: &dyn LineRecognizer, gray: GrayImage, either_way: bool) -> Result<(u16, Vec<Line>)> {
+    if !has_ink(&gray) {
         return Ok((0, vec![]));
     }
-    let turned = layout::orientation::turn(&gray, 180);
-    let mut results = recognize(rec, vec![gray, turned])?;
-    let pick = usize::from(results[1].confidence > results[0].confidence);
+    let (w, h) = gray.dimensions();
+    let mut images = vec![gray];
+    if either_way {
+        images.push(layout::orientation::turn(&images[0], 180));
+    }
+    let mut results = recognize(rec, images)?;
+    let pick = usize::from(either_way && results[1].confidence > results[0].confidence);
     let result = results.swap_remove(pick);
     let text = text::normalize(&result.text);
     if text.is_empty() {
@@ -289,6 +269,14 @@ fn read_as_line_either_way(rec: &dyn LineRecognizer, gray: GrayImage) -> Result<
     let bbox = BBox { x: 0, y: 0, width: w, height: h };
     let words = spread_words(&text, bbox, result.confidence);
     Ok((if pick == 1 { 180 } else { 0 }, vec![Line { bbox, text, confidence: result.confidence, words }]))
+}
+
+/// Whether a line image has any ink: Sauvola with the default window and `k` finds at least one ink pixel.
+/// The `line` layout's rule for "there is something to read" (the bindings' `recognize_line` uses it too).
+pub fn has_ink(gray: &GrayImage) -> bool {
+    let (w, h) = gray.dimensions();
+    let binary = layout::binarize::sauvola(gray, layout::binarize::default_window(w, h), layout::binarize::DEFAULT_K);
+    binary.pixels().any(|p| p[0] == layout::binarize::INK)
 }
 
 fn recognize(rec: &dyn LineRecognizer, images: Vec<GrayImage>) -> Result<Vec<crate::LineResult>> {
@@ -448,7 +436,7 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
         other => other,
     })?;
     let bad = || Error::ImageDecode(format!("TIFF page {index}: pixel data does not match {w}x{h} {color:?}"));
-    let img = match (color, data) {
+    let mut img = match (color, data) {
         (C::Gray(8), R::U8(v)) => {
             let v = if white_is_zero { v.into_iter().map(|p| 255 - p).collect() } else { v };
             DynamicImage::ImageLuma8(ImageBuffer::<Luma<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?)
@@ -471,7 +459,6 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
         }
         (c, _) => return Err(Error::UnsupportedFormat(Some(format!("TIFF page {index} with colour type {c:?}")))),
     };
-    let mut img = img;
     img.apply_orientation(orientation);
     Ok(image_input::flatten_alpha(img))
 }

@@ -133,13 +133,7 @@ impl Cleanup {
     /// ([`crate::image_input::flatten_alpha`]; Hugging Face's `convert("RGB")` would drop it, turning a
     /// transparent background black).
     pub fn apply(&self, image: &DynamicImage) -> RgbImage {
-        let flat;
-        let image = if image.color().has_alpha() {
-            flat = crate::image_input::flatten_alpha(image.clone());
-            &flat
-        } else {
-            image
-        };
+        let image = crate::image_input::opaque(image);
         if self.is_noop() {
             return image.to_rgb8();
         }

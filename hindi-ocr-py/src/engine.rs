@@ -10,12 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hindi_ocr_core::image_input::Limits;
-use hindi_ocr_core::layout::binarize;
 use hindi_ocr_core::pipeline::{self, DocumentOptions, Layout};
 use hindi_ocr_core::{
     self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, RuntimeConfig, pdf, runtime, text,
 };
-use image::GrayImage;
 use pyo3::prelude::*;
 
 use crate::args::{int_in, optional_int_in};
@@ -210,7 +208,7 @@ fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> Res
     for (index, source) in sources.iter().enumerate() {
         let start = Instant::now();
         let gray = source.to_image(limits).map_err(|error| BatchError { index: Some(index), error })?.to_luma8();
-        if has_ink(&gray) {
+        if pipeline::has_ink(&gray) {
             results.push(None);
             inked.push(gray);
         } else {
@@ -236,13 +234,6 @@ fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> Res
     merged.ok_or_else(|| count_error().into())
 }
 
-/// Whether a line image has any ink, by the rule of the pipeline's `line` layout (`read_as_line`): Sauvola
-/// with the default window and k finds at least one ink pixel.
-fn has_ink(gray: &GrayImage) -> bool {
-    let (w, h) = gray.dimensions();
-    let binary = binarize::sauvola(gray, binarize::default_window(w, h), binarize::DEFAULT_K);
-    binary.pixels().any(|p| p[0] == binarize::INK)
-}
 
 /// Read a whole document (`require_pdf`: refuse anything but a PDF); returns it with its source kept for the
 /// searchable-PDF export.
