@@ -4,7 +4,7 @@
 //! ([`run_detached`]), so threads using one `Engine` run in parallel. Panics are caught there too.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use std::time::Instant;
@@ -57,10 +57,6 @@ impl Engine {
         #[pyo3(from_py_with = batch_size_arg)] batch_size: usize,
         #[pyo3(from_py_with = intra_threads_arg)] intra_threads: usize,
     ) -> PyResult<Self> {
-        if let Some(requested) = &ort_library {
-            // Checked before the model is loaded (seconds), and again after: another thread may load it meanwhile.
-            check_runtime_library(requested).map_err(|e| errors::to_py(py, e))?;
-        }
         let config = EngineConfig {
             model: model_dir.map_or(ModelSource::Bundled, ModelSource::Dir),
             params: Params { num_beams, max_length, batch_size, ..Params::default() },
@@ -68,11 +64,8 @@ impl Engine {
             // is an error, not a reason to pick up some other copy.
             runtime: RuntimeConfig { explicit_only: ort_library.is_some(), dylib_path: ort_library, intra_threads },
         };
-        let requested = config.runtime.dylib_path.clone();
+        // A library other than the one this process already runs is refused by the core (explicit_only).
         let engine = run_detached(py, move || core::Engine::from_config(config))?;
-        if let Some(requested) = &requested {
-            check_runtime_library(requested).map_err(|e| errors::to_py(py, e))?;
-        }
         Ok(Self { inner: Arc::new(engine), limits: Limits::default() })
     }
 
@@ -108,11 +101,7 @@ impl Engine {
         layout: &str,
         #[pyo3(from_py_with = dpi_arg)] dpi: u32,
     ) -> PyResult<Document> {
-        let source = Source::extract(src)?;
-        let opts = self.document_options(py, layout, dpi)?;
-        let engine = &self.inner;
-        let (doc, pdf_source) = run_detached(py, || read_document(engine, &source, &opts, false))?;
-        Document::new(py, doc, pdf_source, opts)
+        self.read(py, src, layout, dpi, false)
     }
 
     /// Read a PDF file (or PDF bytes): every page rendered at `dpi`, then read as `layout` says.
@@ -124,14 +113,7 @@ impl Engine {
         layout: &str,
         #[pyo3(from_py_with = dpi_arg)] dpi: u32,
     ) -> PyResult<Document> {
-        let source = Source::extract(src)?;
-        if matches!(source, Source::Pixels(_)) {
-            return Err(errors::invalid_argument(py, "recognize_pdf needs a PDF path or PDF bytes".to_owned()));
-        }
-        let opts = self.document_options(py, layout, dpi)?;
-        let engine = &self.inner;
-        let (doc, pdf_source) = run_detached(py, || read_document(engine, &source, &opts, true))?;
-        Document::new(py, doc, pdf_source, opts)
+        self.read(py, src, layout, dpi, true)
     }
 }
 
@@ -167,27 +149,20 @@ pub fn loaded_onnxruntime_library() -> Option<String> {
     runtime::loaded_library().map(|p| p.to_string_lossy().into_owned())
 }
 
-/// A process holds one ONNX Runtime, loaded by the first engine: a later engine that names another library
-/// would silently run on the first one. Refuse it instead (same file by another path is fine).
-fn check_runtime_library(requested: &Path) -> core::Result<()> {
-    let Some(loaded) = runtime::loaded_library() else { return Ok(()) };
-    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    };
-    if same(&loaded, requested) {
-        return Ok(());
-    }
-    Err(Error::RuntimeVersion {
-        path: requested.to_path_buf(),
-        reason: format!(
-            "this process already runs ONNX Runtime from {} and cannot load another; start a new process to use it",
-            loaded.display()
-        ),
-    })
-}
 
 impl Engine {
+    /// `recognize` and `recognize_pdf` (`require_pdf`: pixels and anything but a PDF are refused).
+    fn read(&self, py: Python<'_>, src: &Bound<'_, PyAny>, layout: &str, dpi: u32, require_pdf: bool) -> PyResult<Document> {
+        let source = Source::extract(src)?;
+        if require_pdf && matches!(source, Source::Pixels(_)) {
+            return Err(errors::invalid_argument(py, "recognize_pdf needs a PDF path or PDF bytes".to_owned()));
+        }
+        let opts = self.document_options(py, layout, dpi)?;
+        let engine = &self.inner;
+        let (doc, pdf_source) = run_detached(py, || read_document(engine, &source, &opts, require_pdf))?;
+        Document::new(py, doc, pdf_source, opts)
+    }
+
     /// Document options for `layout` and `dpi`, with this engine's limits.
     fn document_options(&self, py: Python<'_>, layout: &str, dpi: u32) -> PyResult<DocumentOptions> {
         let layout: Layout = layout.parse().map_err(|e| errors::to_py(py, e))?;
