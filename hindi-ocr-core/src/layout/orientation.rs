@@ -69,16 +69,25 @@ impl Votes {
 /// A word's longer side is at least this many times its shorter one.
 const MIN_WORD_ASPECT: f32 = 2.0;
 
-/// Whether a word's busiest line of ink (`peak` pixels at `at` across it) is a headline, and on which side:
-/// `Some(false)` near the start of the across axis (top, left), `Some(true)` near its end. The word is `length`
-/// long and `across` wide, holds `area` ink pixels; `ink(along, across)` reads its pixels.
+/// Whether a word's busiest line of ink is a headline, and on which side: `Some((false, length))` near the
+/// start of the across axis (top, left), `Some((true, length))` near its end, with the headline's length in
+/// pixels. The word is `length` long and `across` wide, holds `area` ink pixels; `ink(along, across)` reads its
+/// pixels. The busiest line is the first of the fullest (from the top, from the left).
 ///
 /// A headline covers most of the word's length, stands out from the average line (a solid bar has none), is
 /// the only line that long (a box has two), sits off the middle, and has the letters hanging from it on the
 /// other side all along the word: in every quarter of the length there is ink a quarter of the width beyond
 /// the headline's stroke. (A Latin `t` has a stem as long as the letter with a crossbar off its middle, but
 /// nothing hangs from the stem halfway down.)
-fn headline_side(peak: u32, at: u32, length: u32, across: u32, area: u32, ink: impl Fn(u32, u32) -> bool) -> Option<bool> {
+fn headline_side(length: u32, across: u32, area: u32, ink: impl Fn(u32, u32) -> bool) -> Option<(bool, u32)> {
+    // Ink on each line across the word, and the busiest line.
+    let counts: Vec<u32> = (0..across).map(|line| (0..length).filter(|&a| ink(a, line)).count() as u32).collect();
+    let (mut at, mut peak) = (0u32, 0u32);
+    for (line, &n) in counts.iter().enumerate() {
+        if n > peak {
+            (at, peak) = (line as u32, n);
+        }
+    }
     let mean = area as f32 / across as f32;
     if (peak as f32) < HEADLINE_COVER * length as f32 || (peak as f32) < 2.0 * mean {
         return None;
@@ -92,7 +101,6 @@ fn headline_side(peak: u32, at: u32, length: u32, across: u32, area: u32, ink: i
         return None;
     };
     // The headline's own thickness: the lines next to it that are at least half as full.
-    let counts: Vec<u32> = (0..across).map(|line| (0..length).filter(|&a| ink(a, line)).count() as u32).collect();
     let (mut lo, mut hi) = (at, at);
     while lo > 0 && 2 * counts[lo as usize - 1] >= peak {
         lo -= 1;
@@ -112,7 +120,7 @@ fn headline_side(peak: u32, at: u32, length: u32, across: u32, area: u32, ink: i
         let span = (q * length / 4)..((q + 1) * length / 4).max(q * length / 4 + 1);
         span.clone().any(|a| body.clone().any(|b| ink(a, b)))
     });
-    hangs.then_some(far)
+    hangs.then_some((far, peak))
 }
 
 /// One word's vote for the side `near` (headline near the top or left) or `far`; indices into
@@ -128,26 +136,11 @@ fn vote(v: &mut Votes, far: bool, weight: f32, near: usize, far_side: usize) {
     v.voters[side] += 1;
 }
 
-
 /// Count the headline votes of a binary page (ink 255).
 pub fn votes(binary: &GrayImage) -> Votes {
     let (w, h) = binary.dimensions();
     let found = Components::find(binary);
     let comps = &found.comps;
-    // Column histograms per component (the row peaks come with the components).
-    let mut offsets = Vec::with_capacity(comps.len());
-    let mut total = 0usize;
-    for c in comps {
-        offsets.push(total);
-        total += c.width() as usize;
-    }
-    let mut cols = vec![0u32; total];
-    for (x, _, p) in found.labels.enumerate_pixels() {
-        if p[0] != 0 {
-            let i = p[0] as usize - 1;
-            cols[offsets[i] + (x - comps[i].x0) as usize] += 1;
-        }
-    }
     let mut v = Votes::default();
     for (i, c) in comps.iter().enumerate() {
         let (cw, ch) = (c.width(), c.height());
@@ -162,22 +155,14 @@ pub fn votes(binary: &GrayImage) -> Votes {
         // Only words: the headline runs along the longer side, at least twice the shorter (a single letter's
         // stem, on its right, would pass for a turned headline).
         if cwf >= MIN_WORD_ASPECT * chf {
-            let at = c.peak_row - c.y0;
             let ink = |along: u32, across: u32| found.labels.get_pixel(c.x0 + along, c.y0 + across)[0] == label;
-            if let Some(side) = headline_side(c.peak_count, at, cw, ch, c.area, ink) {
-                vote(&mut v, side, c.peak_count as f32, 0, 2);
+            if let Some((far, peak)) = headline_side(cw, ch, c.area, ink) {
+                vote(&mut v, far, peak as f32, 0, 2);
             }
         } else if chf >= MIN_WORD_ASPECT * cwf {
-            let hist = &cols[offsets[i]..offsets[i] + cw as usize];
-            let (mut at, mut peak) = (0u32, 0u32);
-            for (x, &n) in hist.iter().enumerate() {
-                if n > peak {
-                    (at, peak) = (x as u32, n);
-                }
-            }
             let ink = |along: u32, across: u32| found.labels.get_pixel(c.x0 + across, c.y0 + along)[0] == label;
-            if let Some(side) = headline_side(peak, at, ch, cw, c.area, ink) {
-                vote(&mut v, side, peak as f32, 3, 1);
+            if let Some((far, peak)) = headline_side(ch, cw, c.area, ink) {
+                vote(&mut v, far, peak as f32, 3, 1);
             }
         }
     }
