@@ -17,7 +17,7 @@ use hindi_ocr_core::pipeline::{DocumentOptions, Layout, Progress, read_document}
 use hindi_ocr_core::{Engine, EngineConfig, LineRecognizer, ModelSource, Params, RuntimeConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use output::{CliFormat, render, tsv_escape};
+pub use output::{CliFormat, render, tsv_escape, tsv_row};
 
 /// Flags of `hindi-ocr ocr`.
 #[derive(Debug, Clone, clap::Args)]
@@ -141,7 +141,7 @@ pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, e
                     let _ = writeln!(err, "hindi-ocr: {}: {e}", path.display());
                 });
                 // TSV keeps one row per input, so rows line up with the inputs: an empty text for this one.
-                (args.format == CliFormat::Tsv).then(|| format!("{}\t\n", tsv_escape(&path.display().to_string())).into_bytes())
+                (args.format == CliFormat::Tsv).then(|| tsv_row(&path.display().to_string(), ""))
             }
         };
         if let Some(bytes) = bytes {

@@ -49,6 +49,11 @@ impl CliFormat {
     }
 }
 
+/// One `path<TAB>text` row of the `tsv` format, both fields escaped.
+pub fn tsv_row(name: &str, text: &str) -> Vec<u8> {
+    format!("{}\t{}\n", tsv_escape(name), tsv_escape(text)).into_bytes()
+}
+
 /// Escape text for one TSV field: backslash, newline, carriage return and tab become `\\`, `\n`, `\r`, `\t`.
 pub fn tsv_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -67,7 +72,7 @@ pub fn tsv_escape(s: &str) -> String {
 /// Render a document in `format`; `source` and `opts` are needed for the searchable PDF, `name` for tsv.
 pub fn render(doc: &Document, format: CliFormat, source: &[u8], opts: &DocumentOptions, name: &str) -> Result<Vec<u8>> {
     Ok(match format {
-        CliFormat::Tsv => format!("{}\t{}\n", tsv_escape(name), tsv_escape(&doc.text)).into_bytes(),
+        CliFormat::Tsv => tsv_row(name, &doc.text),
         CliFormat::Export(Format::Text) => {
             let mut t = export::to_text(doc);
             if !t.is_empty() && !t.ends_with('\n') {
