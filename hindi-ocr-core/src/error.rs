@@ -96,9 +96,15 @@ pub enum Error {
     /// ONNX Runtime failed while running the model.
     #[error("inference failed: {0}")]
     Inference(String),
-    /// The PDF is encrypted and cannot be opened without a password.
-    #[error("PDF is encrypted (password-protected): {0}")]
+    /// The PDF is encrypted in a way the reader cannot decrypt.
+    #[error("PDF is encrypted and cannot be decrypted: {0}")]
     PdfEncrypted(String),
+    /// The PDF is encrypted with a password to open it, and none was given.
+    #[error("PDF is password-protected: give its password to read it")]
+    PdfPasswordRequired,
+    /// The password given does not open the PDF.
+    #[error("the password given does not open this PDF")]
+    PdfWrongPassword,
     /// The bytes look like a PDF but cannot be parsed (corrupt or truncated), or a page cannot be rendered.
     #[error("could not read PDF: {0}")]
     PdfInvalid(String),

@@ -32,3 +32,4 @@ pub mod pdf;
 pub mod pipeline;
 pub mod text;
 pub use pipeline::{DocumentOptions, Layout, Progress, read_document, read_image};
+pub use pdf::Password;

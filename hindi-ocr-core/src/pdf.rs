@@ -7,10 +7,11 @@
 //!
 //! Pages are rendered one at a time on request, so a 300-page PDF holds one page bitmap at a time.
 
+use std::fmt;
 use std::sync::Arc;
 
 use hayro::hayro_interpret::InterpreterSettings;
-use hayro::hayro_syntax::{LoadPdfError, Pdf};
+use hayro::hayro_syntax::{DecryptionError, LoadPdfError, Pdf};
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::{PixmapSettings, RenderCache, RenderSettings};
 use image::GrayImage;
@@ -23,6 +24,30 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
 }
 
+/// The password of an encrypted PDF (the user or the owner password). Its `Debug` does not show it, so
+/// options and errors can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wrap a password as the user typed it (PDF 2.0's AES-256 takes UTF-8; older encryption Latin-1, so
+    /// passwords of ASCII characters work with every kind).
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(password.into())
+    }
+
+    /// The password itself.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<hidden>)")
+    }
+}
+
 /// An opened PDF whose pages are rendered on demand.
 pub struct PdfPages {
     pdf: Pdf,
@@ -31,17 +56,36 @@ pub struct PdfPages {
 }
 
 impl PdfPages {
-    /// Parse a PDF. Errors: [`Error::PdfEncrypted`] (a password is needed), [`Error::PdfInvalid`] (corrupt),
-    /// [`Error::NoPages`], [`Error::InvalidParams`] for a DPI outside 10..=1200.
-    pub fn open(bytes: &[u8], dpi: u32, limits: Limits) -> Result<Self> {
+    /// Parse a PDF, decrypting it with `password` when it is encrypted. Errors: [`Error::PdfPasswordRequired`]
+    /// and [`Error::PdfWrongPassword`], [`Error::PdfEncrypted`] (encryption the reader does not support),
+    /// [`Error::PdfInvalid`] (corrupt), [`Error::NoPages`], [`Error::InvalidParams`] for a DPI outside 10..=1200.
+    pub fn open(bytes: &[u8], dpi: u32, limits: Limits, password: Option<&Password>) -> Result<Self> {
         if bytes.is_empty() {
             return Err(Error::EmptyInput);
         }
         if !(10..=1200).contains(&dpi) {
             return Err(Error::InvalidParams(format!("dpi must be 10..=1200, got {dpi}")));
         }
-        let pdf = Pdf::new(Arc::new(bytes.to_vec())).map_err(|e| match e {
-            LoadPdfError::Decryption(d) => Error::PdfEncrypted(format!("{d:?}")),
+        let data = Arc::new(bytes.to_vec());
+        let load = |pw: &str| Pdf::new_with_password(data.clone(), pw);
+        let loaded = match password {
+            // A password given for a PDF that opens without one (only editing restricted) must not stop it:
+            // the CLI passes one password to every file of a batch.
+            Some(pw) => load(pw.as_str()).or_else(|e| match e {
+                LoadPdfError::Decryption(DecryptionError::PasswordProtected) => load("").map_err(|_| e),
+                e => Err(e),
+            }),
+            None => load(""),
+        };
+        let pdf = loaded.map_err(|e| match e {
+            LoadPdfError::Decryption(DecryptionError::PasswordProtected) if password.is_some() => Error::PdfWrongPassword,
+            LoadPdfError::Decryption(DecryptionError::PasswordProtected) => Error::PdfPasswordRequired,
+            LoadPdfError::Decryption(DecryptionError::UnsupportedAlgorithm) => {
+                Error::PdfEncrypted("its encryption algorithm is not supported (RC4, AES-128 and AES-256 are)".into())
+            }
+            LoadPdfError::Decryption(DecryptionError::InvalidEncryption | DecryptionError::MissingIDEntry) => {
+                Error::PdfEncrypted("its encryption dictionary is broken".into())
+            }
             LoadPdfError::Invalid => {
                 if has_no_pages(bytes) {
                     Error::NoPages

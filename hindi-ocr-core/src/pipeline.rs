@@ -14,7 +14,7 @@ use image::{DynamicImage, GrayImage, ImageBuffer, Luma, LumaA, Rgb, Rgba};
 
 use crate::image_input::{self, Limits};
 use crate::layout::{self, AnalysisOptions};
-use crate::pdf::{self, PdfPages};
+use crate::pdf::{self, Password, PdfPages};
 use crate::{BBox, Document, Error, Line, LineRecognizer, Page, Result, Word, text};
 
 /// How a page image is cut into lines.
@@ -66,6 +66,8 @@ pub struct DocumentOptions {
     pub max_pdf_bytes: u64,
     /// Page analysis settings.
     pub analysis: AnalysisOptions,
+    /// The password of an encrypted PDF (ignored for other inputs and for PDFs that open without one).
+    pub password: Option<Password>,
 }
 
 impl Default for DocumentOptions {
@@ -76,6 +78,7 @@ impl Default for DocumentOptions {
             limits: Limits::default(),
             max_pdf_bytes: 1 << 30,
             analysis: AnalysisOptions::default(),
+            password: None,
         }
     }
 }
@@ -165,7 +168,7 @@ pub fn pages<'a>(bytes: &'a [u8], opts: &DocumentOptions) -> Result<Pages<'a>> {
         if bytes.len() as u64 > opts.max_pdf_bytes {
             return Err(Error::ImageTooLarge { what: "bytes", actual: bytes.len() as u64, limit: opts.max_pdf_bytes });
         }
-        let pdf = PdfPages::open(bytes, opts.dpi, opts.limits)?;
+        let pdf = PdfPages::open(bytes, opts.dpi, opts.limits, opts.password.as_ref())?;
         let total = pdf.len();
         return Ok(Pages { source: Source::Pdf(Box::new(pdf)), next: 0, total });
     }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hindi_ocr_core::pipeline::{DocumentOptions, Layout, Progress, read_document};
-use hindi_ocr_core::{Engine, EngineConfig, LineRecognizer, ModelSource, Params, RuntimeConfig};
+use hindi_ocr_core::{Engine, EngineConfig, LineRecognizer, ModelSource, Params, Password, RuntimeConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use output::{CliFormat, render, tsv_escape, tsv_row};
@@ -35,6 +35,13 @@ pub struct OcrArgs {
     /// Resolution PDF pages are rendered at (10-1200).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=1200))]
     pub dpi: u32,
+    /// Password of encrypted PDFs (used for every PDF that needs one; others ignore it). Prefer the
+    /// environment variable or --password-file: a flag's value shows in the process list.
+    #[arg(long, env = "HINDI_OCR_PDF_PASSWORD", hide_env_values = true, value_parser = parse_password)]
+    pub password: Option<Password>,
+    /// Read the PDF password from the first line of this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "password")]
+    pub password_file: Option<PathBuf>,
     /// Read pages as they lie: do not turn pages whose text is found sideways or upside down.
     #[arg(long)]
     pub no_rotate: bool,
@@ -60,6 +67,18 @@ pub struct OcrArgs {
 
 fn parse_layout(s: &str) -> Result<Layout, String> {
     s.parse().map_err(|e: hindi_ocr_core::Error| e.to_string())
+}
+
+fn parse_password(s: &str) -> Result<Password, String> {
+    Ok(Password::new(s))
+}
+
+/// The password of `--password-file`: its first line without the line ending (other whitespace is kept: it
+/// may be part of the password).
+fn password_from_file(path: &Path) -> Result<Password, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --password-file {}: {e}", path.display()))?;
+    let line = text.split('\n').next().unwrap_or("");
+    Ok(Password::new(line.strip_suffix('\r').unwrap_or(line)))
 }
 
 fn parse_format(s: &str) -> Result<CliFormat, String> {
@@ -95,6 +114,16 @@ pub fn run(args: OcrArgs) -> ExitCode {
 pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let mut opts = DocumentOptions { layout: args.layout, dpi: args.dpi, ..DocumentOptions::default() };
     opts.analysis.detect_orientation = !args.no_rotate;
+    opts.password = match &args.password_file {
+        Some(path) => match password_from_file(path) {
+            Ok(pw) => Some(pw),
+            Err(e) => {
+                let _ = writeln!(err, "hindi-ocr: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => args.password.clone(),
+    };
     let several = args.files.len() > 1;
     let one_document = !matches!(args.format, CliFormat::Tsv | CliFormat::Export(hindi_ocr_core::export::Format::Text));
     if several && one_document && args.output.is_none() {

@@ -266,3 +266,46 @@ fn levenshtein(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+#[test]
+fn password_protected_pdfs_read_with_their_password() {
+    let enc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/encrypted");
+    let (aes, rc4) = (enc.join("aes256.pdf"), enc.join("rc4.pdf"));
+    let want: Vec<String> = expected().into_iter().take(2).map(|(_, t)| t).collect();
+    let ocr = |extra: &[&str], env: Option<&str>, files: &[&PathBuf]| {
+        let mut cmd = bin();
+        cmd.args(["ocr", "--quiet", "--layout", "page", "--format", "tsv"]).args(extra).args(files);
+        cmd.env_remove("HINDI_OCR_PDF_PASSWORD");
+        if let Some(pw) = env {
+            cmd.env("HINDI_OCR_PDF_PASSWORD", pw);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let row = |file: &PathBuf| format!("{}\t{}\n", file.display(), want.join("\\n"));
+
+    // No password: the file fails with a message that says what to do; the row is empty.
+    let (code, out, err) = ocr(&[], None, &[&aes]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out, format!("{}\t\n", aes.display()));
+    assert!(err.contains("password-protected") && err.contains("aes256.pdf"), "{err}");
+    // A wrong one is called wrong.
+    let (code, _, err) = ocr(&["--password", "nope"], None, &[&aes]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("password given does not open"), "{err}");
+    // From the environment (UTF-8, with a space), for one file, while the RC4 file with another password fails.
+    let (code, out, err) = ocr(&[], Some("पासवर्ड 123"), &[&aes, &rc4]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(out, format!("{}{}\t\n", row(&aes), rc4.display()));
+    // From a file: its first line, without the line ending.
+    let dir = tempfile::tempdir().unwrap();
+    let pw_file = dir.path().join("pw.txt");
+    std::fs::write(&pw_file, "secret\r\nnot this line\n").unwrap();
+    let (code, out, err) = ocr(&["--password-file", pw_file.to_str().unwrap()], None, &[&rc4]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, row(&rc4));
+    // A password file that cannot be read stops before any work.
+    let (code, out, err) = ocr(&["--password-file", "/nonexistent/pw"], None, &[&rc4]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(err.contains("cannot read --password-file"), "{err}");
+}

@@ -30,6 +30,8 @@ pub fn is_permanent(e: &CoreError) -> bool {
             | CoreError::ImageDecode(_)
             | CoreError::ImageTooLarge { .. }
             | CoreError::PdfEncrypted(_)
+            | CoreError::PdfPasswordRequired
+            | CoreError::PdfWrongPassword
             | CoreError::PdfInvalid(_)
             | CoreError::NoPages
     )
