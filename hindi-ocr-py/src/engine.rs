@@ -12,9 +12,12 @@ use std::time::Instant;
 use hindi_ocr_core::image_input::Limits;
 use hindi_ocr_core::pipeline::{self, DocumentOptions, Layout};
 use hindi_ocr_core::{
-    self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, RuntimeConfig, pdf, runtime, text,
+    self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, Password, RuntimeConfig, pdf, runtime,
+    text,
 };
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::args::{int_in, optional_int_in};
 use crate::errors::{self, BatchError, ToPyErr};
@@ -92,28 +95,32 @@ impl Engine {
     }
 
     /// Read a document: an image (one page), a multi-page TIFF, or a PDF; `layout` says how pages are cut
-    /// into lines ("auto", "page" or "line"); PDF pages are rendered at `dpi`.
-    #[pyo3(signature = (src, layout="auto", *, dpi=300))]
+    /// into lines ("auto", "page" or "line"); PDF pages are rendered at `dpi`; `password` opens an encrypted
+    /// PDF (ignored by other inputs and by PDFs that open without one).
+    #[pyo3(signature = (src, layout="auto", *, dpi=300, password=None))]
     fn recognize(
         &self,
         py: Python<'_>,
         src: &Bound<'_, PyAny>,
         layout: &str,
         #[pyo3(from_py_with = dpi_arg)] dpi: u32,
+        #[pyo3(from_py_with = password_arg)] password: Option<String>,
     ) -> PyResult<Document> {
-        self.read(py, src, layout, dpi, false)
+        self.read(py, src, layout, dpi, password, false)
     }
 
-    /// Read a PDF file (or PDF bytes): every page rendered at `dpi`, then read as `layout` says.
-    #[pyo3(signature = (src, layout="auto", *, dpi=300))]
+    /// Read a PDF file (or PDF bytes): every page rendered at `dpi`, then read as `layout` says; `password`
+    /// as for `recognize`.
+    #[pyo3(signature = (src, layout="auto", *, dpi=300, password=None))]
     fn recognize_pdf(
         &self,
         py: Python<'_>,
         src: &Bound<'_, PyAny>,
         layout: &str,
         #[pyo3(from_py_with = dpi_arg)] dpi: u32,
+        #[pyo3(from_py_with = password_arg)] password: Option<String>,
     ) -> PyResult<Document> {
-        self.read(py, src, layout, dpi, true)
+        self.read(py, src, layout, dpi, password, true)
     }
 }
 
@@ -141,6 +148,18 @@ fn dpi_arg(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
     int_in(obj, "dpi", 10, Some(1200))
 }
 
+/// A PDF password: a `str` or `None`; anything else (`bytes` too) is a `TypeError` that names the argument.
+fn password_arg(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    if !obj.is_instance_of::<PyString>() {
+        let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned());
+        return Err(PyTypeError::new_err(format!("password must be a str or None, got {type_name}")));
+    }
+    obj.extract().map(Some)
+}
+
 /// `loaded_onnxruntime_library()`: the ONNX Runtime library this process has loaded (by its first engine), or
 /// `None` before any engine.
 #[pyfunction]
@@ -152,12 +171,23 @@ pub fn loaded_onnxruntime_library() -> Option<String> {
 
 impl Engine {
     /// `recognize` and `recognize_pdf` (`require_pdf`: pixels and anything but a PDF are refused).
-    fn read(&self, py: Python<'_>, src: &Bound<'_, PyAny>, layout: &str, dpi: u32, require_pdf: bool) -> PyResult<Document> {
+    fn read(
+        &self,
+        py: Python<'_>,
+        src: &Bound<'_, PyAny>,
+        layout: &str,
+        dpi: u32,
+        password: Option<String>,
+        require_pdf: bool,
+    ) -> PyResult<Document> {
         let source = Source::extract(src)?;
         if require_pdf && matches!(source, Source::Pixels(_)) {
             return Err(errors::invalid_argument(py, "recognize_pdf needs a PDF path or PDF bytes".to_owned()));
         }
-        let opts = self.document_options(py, layout, dpi)?;
+        let mut opts = self.document_options(py, layout, dpi)?;
+        // Kept in the document's options: its searchable PDF renders the source again (`Password` hides
+        // itself from `Debug`, and no `repr` shows the options).
+        opts.password = password.map(Password::new);
         let engine = &self.inner;
         let (doc, pdf_source) = run_detached(py, || read_document(engine, &source, &opts, require_pdf))?;
         Document::new(py, doc, pdf_source, opts)

@@ -37,6 +37,7 @@ fn class_of(err: &Error) -> &'static str {
         Error::EmptyInput | Error::ImageDecode(_) | Error::NoPages => "ImageDecodeError",
         Error::UnsupportedFormat(_) => "UnsupportedFormatError",
         Error::ImageTooLarge { .. } => "ImageTooLargeError",
+        Error::PdfPasswordRequired | Error::PdfWrongPassword => "PdfPasswordError",
         Error::PdfEncrypted(_) | Error::PdfInvalid(_) => "PdfError",
         Error::RuntimeNotFound { .. } | Error::RuntimeVersion { .. } | Error::RuntimeInit(_) => "RuntimeLibraryError",
         Error::ModelNotFound { .. }

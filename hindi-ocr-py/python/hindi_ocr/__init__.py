@@ -5,6 +5,7 @@
 >>> engine.recognize_line("line.png").text          # one text line: path, bytes, numpy array or PIL image
 >>> doc = engine.recognize("page.png")              # a page: lines, words, boxes, confidences
 >>> doc.text, doc.to_hocr(), doc.to_alto(), doc.to_json()
+>>> engine.recognize("locked.pdf", password="...")  # an encrypted PDF (PdfPasswordError without it)
 
 See ``docs/PYTHON.md`` in the source tree for the whole API.
 """
@@ -25,6 +26,7 @@ from .errors import (
     ModelLoadError,
     OutputWriteError,
     PdfError,
+    PdfPasswordError,
     RuntimeLibraryError,
     UnsupportedFormatError,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "UnsupportedFormatError",
     "ImageTooLargeError",
     "PdfError",
+    "PdfPasswordError",
     "InvalidArgumentError",
     "InputReadError",
     "OutputWriteError",

@@ -143,7 +143,9 @@ class Engine:
                 raise type(e)(f"srcs[{i}]: {e}").with_traceback(e.__traceback__) from None
         return self._native.recognize_lines(natives)
 
-    def recognize(self, src: _ImageSource, layout: _Layout = "auto", *, dpi: int = 300) -> Document:
+    def recognize(
+        self, src: _ImageSource, layout: _Layout = "auto", *, dpi: int = 300, password: Optional[str] = None
+    ) -> Document:
         """Read a document: an image (one page), a multi-page TIFF or a PDF.
 
         :param src: as for :meth:`recognize_line`; paths and bytes may also be TIFF (every page) or PDF.
@@ -152,18 +154,33 @@ class Engine:
             lines in them, and the rest as pages.
         :param dpi: resolution PDF pages are rendered at (10..1200); also the resolution a searchable PDF
             assumes for images.
+        :param password: the user password of an encrypted PDF (the owner password works for AES-256 ones);
+            ignored by other inputs and by PDFs that open without one. The document keeps it for
+            :meth:`Document.to_pdf` / :meth:`Document.save_pdf`, which render the source again; no ``repr``
+            shows it.
         :raises InvalidArgumentError: unknown ``layout`` or ``dpi`` out of range.
-        :raises PdfError: an encrypted or corrupt PDF.
+        :raises PdfPasswordError: the PDF needs a password and none was given, or the one given is wrong.
+        :raises PdfError: a corrupt PDF, or encryption the reader cannot decrypt.
+        :raises TypeError: ``password`` is not a ``str`` (or ``None``).
         """
-        return self._native.recognize(to_native(src), layout, dpi=dpi)
+        return self._native.recognize(to_native(src), layout, dpi=dpi, password=password)
 
-    def recognize_pdf(self, src: Union[_PathLike, bytes], layout: _Layout = "auto", *, dpi: int = 300) -> Document:
+    def recognize_pdf(
+        self,
+        src: Union[_PathLike, bytes],
+        layout: _Layout = "auto",
+        *,
+        dpi: int = 300,
+        password: Optional[str] = None,
+    ) -> Document:
         """Read a PDF (a path or the file's bytes): each page rendered at ``dpi``, then read as ``layout`` says.
+        ``password`` as for :meth:`recognize`.
 
         :raises UnsupportedFormatError: the input is not a PDF.
-        :raises PdfError: the PDF is encrypted or corrupt.
+        :raises PdfPasswordError: the PDF needs a password and none was given, or the one given is wrong.
+        :raises PdfError: the PDF is corrupt, or encrypted in a way the reader cannot decrypt.
         """
-        return self._native.recognize_pdf(to_native(src), layout, dpi=dpi)
+        return self._native.recognize_pdf(to_native(src), layout, dpi=dpi, password=password)
 
     def __repr__(self) -> str:
         return f"Engine(model_dir={self._model_dir!r})"

@@ -14,6 +14,7 @@ __all__ = [
     "UnsupportedFormatError",
     "ImageTooLargeError",
     "PdfError",
+    "PdfPasswordError",
     "InvalidArgumentError",
     "InputReadError",
     "OutputWriteError",
@@ -42,7 +43,17 @@ class ImageTooLargeError(HindiOcrError, ValueError):
 
 
 class PdfError(HindiOcrError, ValueError):
-    """The PDF is encrypted, corrupt, or a page cannot be rendered."""
+    """The PDF is corrupt, a page cannot be rendered, or it is encrypted in a way the reader cannot decrypt
+    (a missing or wrong password is the subclass :class:`PdfPasswordError`)."""
+
+
+class PdfPasswordError(PdfError):
+    """The PDF is password-protected and no password was given, or the password given does not open it.
+
+    The message tells the two apart ("PDF is password-protected: give its password to read it" and "the
+    password given does not open this PDF"); so does the call itself: with ``password=None`` it is always the
+    first. The password never appears in the message.
+    """
 
 
 class InvalidArgumentError(HindiOcrError, ValueError):
