@@ -95,6 +95,12 @@ pub struct BackendArgs {
     #[arg(long, env = "HINDI_OCR_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
 
+    /// Secret that signs session tokens (HS256) and seals the passwords of password-protected PDFs, at
+    /// least 32 bytes. Default: generated once and kept in `<data-dir>/jwt-secret`. Set the same value on
+    /// every server and worker of a deployment.
+    #[arg(long, env = "HINDI_OCR_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
     /// Log format.
     #[arg(long, env = "HINDI_OCR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -122,11 +128,6 @@ pub struct ServeArgs {
     /// Store, blob store, model and worker settings.
     #[command(flatten)]
     pub backend: BackendArgs,
-
-    /// Secret that signs session tokens (HS256), at least 32 bytes. Default: generated once and kept in
-    /// `<data-dir>/jwt-secret`. Set the same value on every server of a deployment.
-    #[arg(long, env = "HINDI_OCR_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
 
     /// Session lifetime in hours.
     #[arg(long, env = "HINDI_OCR_SESSION_HOURS", default_value_t = 24)]

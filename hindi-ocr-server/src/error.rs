@@ -44,6 +44,12 @@ pub enum AppError {
         /// Seconds until the next attempt is allowed.
         retry_after_secs: u64,
     },
+    /// A password-protected PDF sent without its password, or (`wrong`) with one that does not open it.
+    #[error("{}", if *wrong { "the password given does not open this PDF" } else { "this PDF is password-protected: send its password in the `password` field" })]
+    PdfPassword {
+        /// A password was given, and it is wrong.
+        wrong: bool,
+    },
     /// The service cannot serve this now (model not loaded, store down).
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -70,7 +76,7 @@ impl AppError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::PdfPassword { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -88,6 +94,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::PdfPassword { wrong: false } => "pdf_password_required",
+            AppError::PdfPassword { wrong: true } => "pdf_password_wrong",
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::CsrfRejected => "csrf",
@@ -141,7 +149,7 @@ pub struct ErrorBody {
 /// Code and message of an error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Machine-readable: `bad_request`, `unauthorized`, `invalid_credentials`, `csrf`, `not_found`,
+    /// Machine-readable: `bad_request`, `pdf_password_required`, `pdf_password_wrong`, `unauthorized`, `invalid_credentials`, `csrf`, `not_found`,
     /// `method_not_allowed`, `timeout`, `conflict`, `payload_too_large`, `unsupported_media_type`,
     /// `unprocessable`, `too_many_requests`, `unavailable`, `internal`.
     pub code: String,

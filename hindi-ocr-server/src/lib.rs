@@ -31,6 +31,7 @@ use crate::config::{BackendArgs, LogFormat, ServeArgs, WorkerArgs};
 use crate::http::auth::{LoginLimiter, SessionKeys, random_token};
 use crate::http::{AppState, HttpSettings};
 use crate::jobs::batcher::BatchingRecognizer;
+use crate::jobs::sealed::PasswordSealer;
 use crate::jobs::worker::process_worker_name;
 use crate::jobs::{JobContext, JobSettings, WorkerPool};
 use crate::metrics::Metrics;
@@ -77,9 +78,7 @@ fn init_logging(format: LogFormat) {
 }
 
 /// What both `serve` and `worker` open: store, blob store, engine, job context.
-async fn open_backend(args: &BackendArgs) -> anyhow::Result<(Arc<JobContext>, String)> {
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating the data directory {}", args.data_dir.display()))?;
+async fn open_backend(args: &BackendArgs, secret: &[u8]) -> anyhow::Result<(Arc<JobContext>, String)> {
     let store = store::open(args.database_url.as_deref(), &args.data_dir, &args.database_name)
         .await
         .context("opening the store")?;
@@ -117,6 +116,7 @@ async fn open_backend(args: &BackendArgs) -> anyhow::Result<(Arc<JobContext>, St
         work: Default::default(),
         metrics,
         settings,
+        sealer: PasswordSealer::new(secret),
     };
     Ok((Arc::new(ctx), model_name))
 }
@@ -142,14 +142,14 @@ async fn load_engine(args: &BackendArgs) -> anyhow::Result<(Arc<dyn LineRecogniz
 }
 
 /// The JWT secret: the flag, or the one kept in the data directory (made on first start).
-fn jwt_secret(args: &ServeArgs) -> anyhow::Result<Vec<u8>> {
+fn jwt_secret(args: &BackendArgs) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &args.jwt_secret {
         if s.len() < 32 {
             bail!("--jwt-secret must be at least 32 bytes long");
         }
         return Ok(s.as_bytes().to_vec());
     }
-    let path = args.backend.data_dir.join("jwt-secret");
+    let path = args.data_dir.join("jwt-secret");
     load_or_create_secret(&path)
 }
 
@@ -179,9 +179,16 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// The data directory (made if missing) and the deployment's secret in it or from the flag.
+fn data_dir_and_secret(args: &BackendArgs) -> anyhow::Result<Vec<u8>> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating the data directory {}", args.data_dir.display()))?;
+    jwt_secret(args)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let secret = jwt_secret(&args)?;
-    let (ctx, model_name) = open_backend(&args.backend).await?;
+    let secret = data_dir_and_secret(&args.backend)?;
+    let (ctx, model_name) = open_backend(&args.backend, &secret).await?;
     let state = AppState {
         jobs: Arc::clone(&ctx),
         sessions: Arc::new(
@@ -232,7 +239,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
-    let (ctx, _model) = open_backend(&args.backend).await?;
+    let secret = data_dir_and_secret(&args.backend)?;
+    let (ctx, _model) = open_backend(&args.backend, &secret).await?;
     let workers = args.backend.worker_count().max(1);
     let pool = WorkerPool::start(ctx, workers, &process_worker_name("worker"));
     tracing::info!(workers, "worker running");

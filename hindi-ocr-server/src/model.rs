@@ -205,6 +205,9 @@ pub struct Document {
     pub pages_total: u32,
     /// OCR attempts made so far.
     pub attempts: u32,
+    /// The password of a password-protected PDF, sealed ([`crate::jobs::sealed`]); never sent to clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_password: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -239,6 +242,7 @@ impl Document {
             pages_done: 0,
             pages_total: 0,
             attempts: 0,
+            pdf_password: None,
             created_at: t,
             updated_at: t,
         }

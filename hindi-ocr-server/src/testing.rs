@@ -68,6 +68,7 @@ pub async fn test_state(
             shutdown_grace: Duration::from_secs(2),
             ..JobSettings::default()
         },
+        sealer: crate::jobs::sealed::PasswordSealer::new(&[42u8; 32]),
     });
     let pool = WorkerPool::start(Arc::clone(&ctx), workers, "test");
     let state = AppState {

@@ -73,7 +73,11 @@ impl Api {
     }
 
     async fn upload(&self, uri: &str, token: &str, file: &[u8], chat_id: Option<&str>) -> Reply {
-        let (content_type, body) = multipart(file, chat_id);
+        self.upload_with(uri, token, file, &chat_id.map(|c| ("chatId", c)).into_iter().collect::<Vec<_>>()).await
+    }
+
+    async fn upload_with(&self, uri: &str, token: &str, file: &[u8], fields: &[(&str, &str)]) -> Reply {
+        let (content_type, body) = multipart_with(file, fields);
         let req = Request::builder()
             .method("POST")
             .uri(uri)
@@ -118,10 +122,15 @@ impl Api {
 }
 
 fn multipart(file: &[u8], chat_id: Option<&str>) -> (String, Vec<u8>) {
+    multipart_with(file, &chat_id.map(|c| ("chatId", c)).into_iter().collect::<Vec<_>>())
+}
+
+/// A form with `fields` (name, value) before the file.
+fn multipart_with(file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     let boundary = "XhindiOcrBoundaryX";
     let mut body = Vec::new();
-    if let Some(c) = chat_id {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"chatId\"\r\n\r\n{c}\r\n").as_bytes());
+    for (name, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
     }
     body.extend_from_slice(
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../scan 1.png\"\r\nContent-Type: image/png\r\n\r\n")
@@ -490,6 +499,71 @@ async fn stateless_extract_keeps_the_python_contract() {
     let list = api.call("GET", "/api/documents", Some(&t), None).await.json();
     assert!(list["documents"].as_array().unwrap().is_empty(), "extract stores nothing");
     assert_eq!(api.blob_count(), 0);
+    api.stop().await;
+}
+
+fn encrypted_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/encrypted").join(name)).unwrap()
+}
+
+#[tokio::test]
+async fn password_protected_pdfs_need_their_password_which_is_kept_sealed() {
+    const PW: &str = "पासवर्ड 123";
+    let api = Api::new().await;
+    let t = api.signup("pdfpw@example.com").await;
+    let pdf = encrypted_fixture("aes256.pdf");
+    let code = |r: &Reply| r.json()["error"]["code"].as_str().unwrap_or_default().to_owned();
+    // Without it, or with a wrong one: 400 with a code a client can act on, and nothing stored.
+    for (fields, want) in [(vec![], "pdf_password_required"), (vec![("password", "secret")], "pdf_password_wrong")] {
+        for uri in ["/api/documents", "/api/documents/ocr", "/api/ocr/extract"] {
+            let r = api.upload_with(uri, &t, &pdf, &fields).await;
+            assert_eq!((r.status, code(&r)), (StatusCode::BAD_REQUEST, want.to_owned()), "{uri} {fields:?}");
+        }
+    }
+    assert_eq!(api.blob_count(), 0);
+    let long = "x".repeat(1025);
+    assert_eq!(api.upload_with("/api/documents", &t, &pdf, &[("password", &long)]).await.status, StatusCode::BAD_REQUEST);
+
+    // With it: read by a worker, exported as a searchable PDF, read again on a re-run.
+    let up = api.upload_with("/api/documents", &t, &pdf, &[("password", PW)]).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&up.body));
+    let id = up.json()["documentId"].as_str().unwrap().to_owned();
+    let done = api.wait_final(&t, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done["ocrText"].as_str().unwrap().contains(TEXT));
+    assert!(!done.to_string().to_lowercase().contains("password"), "never sent back: {done}");
+    let searchable = api.call("GET", &format!("/api/documents/{id}/ocr?format=pdf"), Some(&t), None).await;
+    assert_eq!(searchable.status, StatusCode::OK);
+    assert!(searchable.body.starts_with(b"%PDF-"));
+    assert_eq!(api.call("POST", &format!("/api/documents/{id}/ocr"), Some(&t), None).await.status, StatusCode::ACCEPTED);
+    assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
+    // Stored sealed: not in the database files as typed.
+    let me = api.call("GET", "/api/auth/me", Some(&t), None).await.json()["user"].clone();
+    let stored = api.state.jobs.store.get_document(me["id"].as_str().unwrap(), &id).await.unwrap();
+    let sealed = stored.pdf_password.expect("kept for re-runs and exports");
+    assert_eq!(api.state.jobs.sealer.open(&id, &sealed).unwrap().as_str(), PW);
+    for entry in std::fs::read_dir(api.dir.path()).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("hindi-ocr.sqlite3") {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(!bytes.windows(PW.len()).any(|w| w == PW.as_bytes()), "{:?} holds the password", entry.path());
+        }
+    }
+
+    // The one-call routes take it too.
+    let r = api.upload_with("/api/ocr/extract", &t, &encrypted_fixture("rc4.pdf"), &[("password", "secret")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["text"].as_str().unwrap().contains(TEXT));
+    let r = api.upload_with("/api/documents/ocr?wait=10", &t, &encrypted_fixture("rc4.pdf"), &[("password", "secret")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+
+    // A password a file does not need is not kept.
+    for file in [encrypted_fixture("owner_only.pdf"), page_png()] {
+        let up = api.upload_with("/api/documents", &t, &file, &[("password", PW)]).await;
+        assert_eq!(up.status, StatusCode::CREATED);
+        let id = up.json()["documentId"].as_str().unwrap().to_owned();
+        let stored = api.state.jobs.store.get_document(me["id"].as_str().unwrap(), &id).await.unwrap();
+        assert_eq!(stored.pdf_password, None);
+    }
     api.stop().await;
 }
 

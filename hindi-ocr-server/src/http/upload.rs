@@ -10,6 +10,8 @@ use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::{StatusCode, header};
 use bytes::Bytes;
 
+use hindi_ocr_core::Password;
+
 use super::AppState;
 use super::auth::AuthUser;
 use crate::error::AppError;
@@ -66,6 +68,8 @@ pub struct Upload {
     pub content_type: &'static str,
     /// The `chatId` form field, if sent.
     pub chat_id: Option<String>,
+    /// The `password` form field, kept only when the file is a PDF that needs it to open.
+    pub pdf_password: Option<Password>,
 }
 
 fn multipart_error(e: MultipartError, limit: u64) -> AppError {
@@ -85,11 +89,12 @@ async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
     Err(err)
 }
 
-/// Reads the form: field `file` (required, at most `limit` bytes) and `chatId` (optional). Checks the type
-/// and that the file decodes.
+/// Reads the form: field `file` (required, at most `limit` bytes), `chatId` and `password` (optional). Checks
+/// the type and that the file decodes (with the password, when it is a PDF that needs one).
 async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError> {
     let mut file: Option<(Bytes, String)> = None;
     let mut chat_id = None;
+    let mut password = None;
     while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(e, limit))? {
         match field.name() {
             Some("file") => {
@@ -119,24 +124,42 @@ async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError
                     chat_id = Some(text.to_owned());
                 }
             }
+            Some("password") => {
+                let text = field.text().await.map_err(|e| multipart_error(e, limit))?;
+                if text.len() > 1024 {
+                    return Err(AppError::BadRequest("password is too long (at most 1024 bytes)".into()));
+                }
+                // Kept as typed: spaces may be part of a password. An empty field is no password.
+                if !text.is_empty() {
+                    password = Some(Password::new(text));
+                }
+            }
             // Unknown fields are drained and ignored.
             _ => while field.chunk().await.map_err(|e| multipart_error(e, limit))?.is_some() {},
         }
     }
     let (bytes, file_name) = file.ok_or_else(|| AppError::BadRequest("the form has no `file` field".into()))?;
-    let content_type = check_bytes(bytes.clone()).await?;
-    Ok(Upload { bytes, file_name, content_type, chat_id })
+    let (content_type, pdf_password) = check_bytes(bytes.clone(), password).await?;
+    Ok(Upload { bytes, file_name, content_type, chat_id, pdf_password })
 }
 
-/// Sniffs the type and decodes the file off the async threads. `400` for empty or corrupt, `415` for
-/// unsupported types.
-pub async fn check_bytes(bytes: Bytes) -> Result<&'static str, AppError> {
+/// Sniffs the type and decodes the file off the async threads, with `password` when it is a PDF that needs
+/// one. Returns the type and the password when it was needed. `400` for empty or corrupt files and for a
+/// missing or wrong PDF password, `415` for unsupported types.
+pub async fn check_bytes(bytes: Bytes, password: Option<Password>) -> Result<(&'static str, Option<Password>), AppError> {
     if bytes.is_empty() {
         return Err(AppError::BadRequest("the file is empty".into()));
     }
     let kind = sniff(&bytes)?;
-    tokio::task::spawn_blocking(move || verify_decodes(&bytes, kind)).await??;
-    Ok(kind.mime())
+    let needed = tokio::task::spawn_blocking(move || {
+        // Without the password first: a password the file does not need is not kept.
+        match verify_decodes(&bytes, None) {
+            Err(AppError::PdfPassword { .. }) if password.is_some() => verify_decodes(&bytes, password.clone()).map(|()| password),
+            other => other.map(|()| None),
+        }
+    })
+    .await??;
+    Ok((kind.mime(), needed))
 }
 
 /// The file types the engine reads.
@@ -205,14 +228,16 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, AppError> {
 /// Opens the file with the same decoder the OCR pipeline uses, checks every page's size against the
 /// pipeline's limits and decodes its first page (all of it for a single image), to prove it is not corrupt,
 /// truncated or a decompression bomb.
-fn verify_decodes(bytes: &[u8], _kind: FileKind) -> Result<(), AppError> {
+fn verify_decodes(bytes: &[u8], password: Option<Password>) -> Result<(), AppError> {
     use hindi_ocr_core::Error as E;
-    let opts = crate::jobs::recognize::document_options();
+    let opts = crate::jobs::recognize::document_options(password);
     let first = hindi_ocr_core::pipeline::pages(bytes, &opts)
         .and_then(|mut pages| pages.check_sizes().and_then(|()| pages.next().transpose()));
     match first {
         Ok(Some(_)) => Ok(()),
         Ok(None) | Err(E::NoPages) => Err(AppError::BadRequest("the file has no pages".into())),
+        Err(E::PdfPasswordRequired) => Err(AppError::PdfPassword { wrong: false }),
+        Err(E::PdfWrongPassword) => Err(AppError::PdfPassword { wrong: true }),
         Err(E::UnsupportedFormat(what)) => Err(AppError::UnsupportedMediaType(format!(
             "unsupported file type{}: send PNG, JPEG, TIFF, WebP, BMP or PDF",
             what.map(|w| format!(" ({w})")).unwrap_or_default()
@@ -260,7 +285,7 @@ mod tests {
         image::GrayImage::from_pixel(64, 32, image::Luma([200]))
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        assert!(verify_decodes(&png, FileKind::Png).is_ok());
-        assert!(verify_decodes(&png[..png.len() / 2], FileKind::Png).is_err());
+        assert!(verify_decodes(&png, None).is_ok());
+        assert!(verify_decodes(&png[..png.len() / 2], None).is_err());
     }
 }

@@ -9,6 +9,7 @@
 pub mod batcher;
 pub mod events;
 pub mod recognize;
+pub mod sealed;
 pub mod worker;
 
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub struct JobContext {
     pub metrics: Arc<Metrics>,
     /// Job settings.
     pub settings: JobSettings,
+    /// Seals and opens the passwords of password-protected PDFs kept with their documents.
+    pub sealer: sealed::PasswordSealer,
 }
 
 impl JobContext {

@@ -2,11 +2,12 @@
 //! page progress reported as it goes.
 
 use hindi_ocr_core::pipeline::{DocumentOptions, Progress, read_document};
-use hindi_ocr_core::{Document as OcrDocument, Error as CoreError, LineRecognizer};
+use hindi_ocr_core::{Document as OcrDocument, Error as CoreError, LineRecognizer, Password};
 
-/// The pipeline options the service uses (automatic layout, PDFs at 300 dpi, the core's input limits).
-pub fn document_options() -> DocumentOptions {
-    DocumentOptions::default()
+/// The pipeline options the service uses (automatic layout, PDFs at 300 dpi, the core's input limits), with
+/// the document's PDF password if it has one.
+pub fn document_options(password: Option<Password>) -> DocumentOptions {
+    DocumentOptions { password, ..DocumentOptions::default() }
 }
 
 /// Reads a whole document (image, multi-page TIFF or PDF) with `recognizer`, calling
@@ -14,11 +15,12 @@ pub fn document_options() -> DocumentOptions {
 /// thread: call it from a blocking task.
 pub fn recognize_document(
     bytes: &[u8],
+    password: Option<Password>,
     recognizer: &dyn LineRecognizer,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<OcrDocument, CoreError> {
     let mut report = |p: Progress| progress(p.pages_done as u32, p.pages_total as u32);
-    read_document(recognizer, bytes, &document_options(), &mut report)
+    read_document(recognizer, bytes, &document_options(password), &mut report)
 }
 
 /// Whether retrying cannot help: the input itself is bad.

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use crate::blob::BlobKey;
 use crate::jobs::JobContext;
 use crate::jobs::recognize::{is_permanent, recognize_document};
-use crate::model::{DocumentStatus, DocumentUpdate, Job, JobState, Message, Role, now};
+use crate::model::{Document, DocumentStatus, DocumentUpdate, Job, JobState, Message, Role, now};
 use crate::store::StorageError;
 
 /// Running workers of this process.
@@ -170,7 +170,7 @@ async fn run_job_in_span(ctx: &JobContext, worker: &str, job: Job, mut shutdown:
 
     let lease_lost = Arc::new(AtomicBool::new(false));
     let renewer = spawn_renewer(ctx, worker, &job, Arc::clone(&lease_lost));
-    let attempt = attempt_ocr(ctx, &job, &doc.blob_key);
+    let attempt = attempt_ocr(ctx, &job, &doc);
     tokio::pin!(attempt);
     let outcome = tokio::select! {
         outcome = &mut attempt => Some(outcome),
@@ -232,10 +232,14 @@ fn spawn_renewer(ctx: &JobContext, worker: &str, job: &Job, lost: Arc<AtomicBool
     })
 }
 
-async fn attempt_ocr(ctx: &JobContext, job: &Job, blob_key: &str) -> Outcome {
-    let key = match BlobKey::parse(blob_key) {
+async fn attempt_ocr(ctx: &JobContext, job: &Job, doc: &Document) -> Outcome {
+    let key = match BlobKey::parse(&doc.blob_key) {
         Ok(k) => k,
         Err(e) => return Outcome::Permanent(format!("stored file key is invalid: {e}")),
+    };
+    let password = match doc.pdf_password.as_deref().map(|sealed| ctx.sealer.open(&doc.id, sealed)).transpose() {
+        Ok(p) => p,
+        Err(e) => return Outcome::Permanent(e.to_string()),
     };
     let bytes = match ctx.blobs.get(&key).await {
         Ok(b) => b,
@@ -265,7 +269,7 @@ async fn attempt_ocr(ctx: &JobContext, job: &Job, blob_key: &str) -> Outcome {
         let mut progress = |done: u32, total: u32| {
             let _ = tx.send((done, total));
         };
-        recognize_document(&bytes, recognizer.as_ref(), &mut progress)
+        recognize_document(&bytes, password, recognizer.as_ref(), &mut progress)
     });
     let events = &ctx.events;
     let (result, _) = tokio::join!(ocr, async {

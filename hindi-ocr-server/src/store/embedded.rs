@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS documents (
     pages_total INTEGER NOT NULL,
     attempts INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    pdf_password TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_user_created ON documents (user_id, created_at);
 CREATE INDEX IF NOT EXISTS documents_chat ON documents (chat_id);
@@ -189,6 +190,7 @@ fn document_from(row: &Row<'_>) -> rusqlite::Result<Document> {
         pages_done: row.get("pages_done")?,
         pages_total: row.get("pages_total")?,
         attempts: row.get("attempts")?,
+        pdf_password: row.get("pdf_password")?,
         created_at: time_at(row, "created_at")?,
         updated_at: time_at(row, "updated_at")?,
     })
@@ -220,8 +222,8 @@ fn write_document(conn: &Connection, doc: &Document, replace: bool) -> rusqlite:
         &format!(
             "{verb} INTO documents (id, user_id, chat_id, file_name, content_type, size, blob_key, status, error,
                 ocr_text, ocr_confidence, ocr_result, processing_time_ms, pages_done, pages_total, attempts,
-                created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                created_at, updated_at, pdf_password)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
         ),
         params![
             doc.id,
@@ -242,6 +244,7 @@ fn write_document(conn: &Connection, doc: &Document, replace: bool) -> rusqlite:
             doc.attempts,
             millis(doc.created_at),
             millis(doc.updated_at),
+            doc.pdf_password,
         ],
     )
 }
@@ -302,7 +305,16 @@ impl EmbeddedStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(SCHEMA)
+        conn.execute_batch(SCHEMA)?;
+        // Columns added after the first release: stores made before them get them here.
+        let has = |column: &str| -> rusqlite::Result<bool> {
+            let mut st = conn.prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = ?1")?;
+            st.exists([column])
+        };
+        if !has("pdf_password")? {
+            conn.execute_batch("ALTER TABLE documents ADD COLUMN pdf_password TEXT")?;
+        }
+        Ok(())
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -758,5 +770,34 @@ impl Store for EmbeddedStore {
             Ok(counts)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_made_before_pdf_passwords_gets_the_column() {
+        let conn = Connection::open_in_memory().unwrap();
+        // The documents table as the first release made it (no pdf_password), with a row in it.
+        let old = SCHEMA.replace(",\n    pdf_password TEXT\n", "\n");
+        assert_ne!(old, SCHEMA);
+        conn.execute_batch(&old).unwrap();
+        let doc = Document::new("d1", "u1", None, "a.pdf", "application/pdf", 1, "k");
+        conn.execute(
+            "INSERT INTO documents (id, user_id, file_name, content_type, size, blob_key, status, pages_done,
+                pages_total, attempts, created_at, updated_at) VALUES ('d1', 'u1', 'a.pdf', 'application/pdf', 1, 'k',
+                'uploaded', 0, 0, 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+        EmbeddedStore::prepare(&conn).unwrap();
+        EmbeddedStore::prepare(&conn).unwrap(); // and again: nothing to add
+        let read = document_owned(&conn, "u1", "d1").unwrap();
+        assert_eq!((read.id.as_str(), read.pdf_password.as_deref()), (doc.id.as_str(), None));
+        let sealed = Document { pdf_password: Some("v1.x".into()), ..doc };
+        write_document(&conn, &sealed, true).unwrap();
+        assert_eq!(document_owned(&conn, "u1", "d1").unwrap().pdf_password.as_deref(), Some("v1.x"));
     }
 }

@@ -203,7 +203,7 @@ fn document_doc(d: &Document) -> StorageResult<BsonDoc> {
         "ocrResult": d.ocr_result.as_ref().map(json_to_bson).transpose()?.unwrap_or(Bson::Null),
         "processingTimeMs": d.processing_time_ms.map_or(Bson::Null, int), "pagesDone": i64::from(d.pages_done),
         "pagesTotal": i64::from(d.pages_total), "attempts": i64::from(d.attempts),
-        "createdAt": date(d.created_at), "updatedAt": date(d.updated_at),
+        "pdfPassword": opt(d.pdf_password.clone()), "createdAt": date(d.created_at), "updatedAt": date(d.updated_at),
     })
 }
 
@@ -227,6 +227,7 @@ fn document_from(doc: &BsonDoc) -> StorageResult<Document> {
         pages_done: f.u32("pagesDone")?,
         pages_total: f.u32("pagesTotal")?,
         attempts: f.u32("attempts")?,
+        pdf_password: f.opt_str("pdfPassword")?,
         created_at: f.time("createdAt")?,
         updated_at: f.time("updatedAt")?,
     })

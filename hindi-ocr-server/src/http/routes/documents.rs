@@ -37,7 +37,8 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
     let key = BlobKey::for_document(&user.id, &id).map_err(storage)?;
     let size = upload.bytes.len() as u64;
     state.jobs.blobs.put(&key, byte_stream_from(upload.bytes), state.settings.max_upload_bytes).await.map_err(storage)?;
-    let doc = Document::new(&id, &user.id, upload.chat_id.as_deref(), &upload.file_name, upload.content_type, size, key.as_str());
+    let mut doc = Document::new(&id, &user.id, upload.chat_id.as_deref(), &upload.file_name, upload.content_type, size, key.as_str());
+    doc.pdf_password = upload.pdf_password.as_ref().map(|pw| state.jobs.sealer.seal(&id, pw));
     if let Err(e) = store.create_document(&doc).await {
         delete_blob(state, key.as_str()).await;
         return Err(storage(e));
@@ -47,10 +48,10 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
 
 /// Upload a file (multipart: `file`, optional `chatId`) and queue its OCR.
 #[utoipa::path(post, path = "/api/documents", tag = "documents",
-    request_body(content_type = "multipart/form-data", description = "`file`: PNG, JPEG, TIFF, WebP, BMP or PDF; `chatId`: optional chat"),
+    request_body(content_type = "multipart/form-data", description = "`file`: PNG, JPEG, TIFF, WebP, BMP or PDF; `chatId`: optional chat; `password`: a password-protected PDF's password (kept sealed with the document)"),
     responses(
         (status = 201, description = "Stored and queued", body = DocumentView),
-        (status = 400, description = "Empty or corrupt file, or no `file` field", body = ErrorBody),
+        (status = 400, description = "Empty or corrupt file, or no `file` field; a PDF's password missing (`pdf_password_required`) or wrong (`pdf_password_wrong`)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, description = "No such chat", body = ErrorBody),
         (status = 413, description = "Larger than the upload limit", body = ErrorBody),
         (status = 415, description = "Not a supported file type", body = ErrorBody),
@@ -73,7 +74,7 @@ pub struct WaitQuery {
 
 /// Upload and OCR in one call: waits up to `wait` seconds for the text.
 #[utoipa::path(post, path = "/api/documents/ocr", tag = "documents", params(WaitQuery),
-    request_body(content_type = "multipart/form-data", description = "`file`, optional `chatId`"),
+    request_body(content_type = "multipart/form-data", description = "`file`, optional `chatId` and `password` (of a password-protected PDF)"),
     responses(
         (status = 200, description = "OCR finished within the wait", body = OcrDone),
         (status = 202, description = "Still running: poll the document or follow its events", body = OcrPending),
@@ -301,8 +302,12 @@ pub async fn result(
             // The page images come from the original file, rendered again the way OCR read them.
             let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
             let source = state.jobs.blobs.get(&key).await.map_err(storage)?;
+            let password = match &doc.pdf_password {
+                Some(sealed) => Some(state.jobs.sealer.open(&doc.id, sealed).map_err(AppError::internal)?),
+                None => None,
+            };
             tokio::task::spawn_blocking(move || {
-                export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options())
+                export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options(password))
             })
             .await?
             .map_err(AppError::internal)?
