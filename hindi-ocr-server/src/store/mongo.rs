@@ -24,7 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document as BsonDoc, doc};
-use mongodb::options::{IndexOptions, ReturnDocument};
+use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
 use mongodb::{Client, Collection, Database, IndexModel};
 
 use super::{DeletedChat, StorageError, StorageResult, Store, add_duration};
@@ -34,6 +34,10 @@ use crate::model::{
 };
 
 const BACKEND: &str = "mongodb";
+/// How long an operation waits for a reachable server before it fails (the driver's default is 30 s).
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long opening a connection may take (the driver's default is 10 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How many claimable jobs one claim call looks at before it gives up (others took them first).
 const CLAIM_CANDIDATES: i64 = 8;
 
@@ -330,9 +334,14 @@ impl MongoStore {
     /// Connects to `url` (`mongodb://...`), uses the URL's database or `default_database`, and creates the
     /// indexes. Fails if the server does not answer.
     pub async fn connect(url: &str, default_database: &str) -> StorageResult<Self> {
-        let client = Client::with_uri_str(url)
-            .await
-            .map_err(|e| StorageError::Config(format!("database URL: {e}")))?;
+        let mut options =
+            ClientOptions::parse(url).await.map_err(|e| StorageError::Config(format!("database URL: {e}")))?;
+        // The driver's defaults wait 30 s for a server that is down, and every request waits with it; fail
+        // fast instead (a `503` the client can retry). A URL's own `serverSelectionTimeoutMS` /
+        // `connectTimeoutMS` win.
+        options.server_selection_timeout.get_or_insert(SERVER_SELECTION_TIMEOUT);
+        options.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
+        let client = Client::with_options(options).map_err(|e| StorageError::Config(format!("database URL: {e}")))?;
         let db = client.default_database().unwrap_or_else(|| client.database(default_database));
         let store = MongoStore {
             users: db.collection("users"),
