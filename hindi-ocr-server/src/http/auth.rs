@@ -268,7 +268,7 @@ impl FromRequestParts<AppState> for AuthUser {
         };
         if !claims.jti.is_empty() {
             let revoked = state.jobs.store.is_session_revoked(&claims.jti).await;
-            if revoked.map_err(|e| AppError::Unavailable(format!("session check: {e}")))? {
+            if revoked.map_err(crate::http::routes::storage)? {
                 return Err(AppError::Unauthorized);
             }
         }

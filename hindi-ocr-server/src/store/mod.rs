@@ -78,6 +78,16 @@ impl StorageError {
         StorageError::NotFound { what }
     }
 
+    /// For a back end that failed or could not be reached, what a user may be told: which kind of storage
+    /// is not answering, never its address or its own words (those are for the log). `None` for other errors.
+    pub fn outage(&self) -> Option<&'static str> {
+        match self {
+            StorageError::Backend { backend: "s3" | "local-blobs", .. } => Some("file storage is not answering"),
+            StorageError::Backend { .. } => Some("the database is not answering"),
+            _ => None,
+        }
+    }
+
     /// `Backend { backend, message }` from any displayable error.
     pub fn backend(backend: &'static str, err: impl std::fmt::Display) -> Self {
         StorageError::Backend { backend, message: err.to_string() }

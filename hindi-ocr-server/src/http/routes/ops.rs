@@ -2,6 +2,7 @@
 //! reachable), `GET /metrics` (Prometheus), and the JSON `404` for unknown API paths.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
@@ -24,14 +25,39 @@ pub async fn health() -> Json<HealthView> {
 pub async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = BTreeMap::new();
     checks.insert("model".to_owned(), format!("ok ({})", state.model_name));
-    let store = state.jobs.store.ping().await;
-    let blobs = state.jobs.blobs.ping().await;
-    let ok = store.is_ok() && blobs.is_ok();
-    checks.insert(format!("store ({})", state.jobs.store.kind()), store.map(|_| "ok".to_owned()).unwrap_or_else(|e| e.to_string()));
-    checks.insert(format!("blobs ({})", state.jobs.blobs.kind()), blobs.map(|_| "ok".to_owned()).unwrap_or_else(|e| e.to_string()));
+    let (store, blobs) = tokio::join!(
+        check("store", state.jobs.store.kind(), state.jobs.store.ping()),
+        check("blobs", state.jobs.blobs.kind(), state.jobs.blobs.ping()),
+    );
+    let ok = store.1 == "ok" && blobs.1 == "ok";
+    checks.extend([store, blobs]);
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = HealthView { status: if ok { "ok" } else { "unavailable" }.into(), checks: Some(checks) };
     (status, Json(body)).into_response()
+}
+
+/// How long a readiness check waits for a back end (a hung one must not hang the probe).
+const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One readiness check as `("store (mongodb)", "ok" | "unavailable")`. `/ready` is public: the back end's error
+/// (addresses, driver and type names) goes to the log only.
+async fn check(
+    name: &str,
+    kind: &str,
+    ping: impl std::future::Future<Output = crate::store::StorageResult<()>>,
+) -> (String, String) {
+    let verdict = match tokio::time::timeout(READY_CHECK_TIMEOUT, ping).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) => {
+            tracing::warn!(check = name, backend = kind, error = %e, "readiness check failed");
+            "unavailable"
+        }
+        Err(_) => {
+            tracing::warn!(check = name, backend = kind, "readiness check timed out");
+            "unavailable"
+        }
+    };
+    (format!("{name} ({kind})"), verdict.to_owned())
 }
 
 /// Prometheus metrics (text format).
