@@ -83,7 +83,20 @@ impl JobContext {
             ..Default::default()
         };
         let queued = self.store.update_document(&doc.user_id, &doc.id, &update).await?;
-        self.store.enqueue_job(&Job::new(&doc.id, &doc.user_id, self.settings.max_attempts)).await?;
+        if let Err(e) = self.store.enqueue_job(&Job::new(&doc.id, &doc.user_id, self.settings.max_attempts)).await {
+            // A `queued` document without a job would wait for ever, and refuse to be queued again: put it back
+            // as it was (best effort: the store just failed).
+            let back = DocumentUpdate {
+                status: Some(doc.status),
+                error: Some(doc.error.clone()),
+                pages_done: Some(doc.pages_done),
+                ..Default::default()
+            };
+            if let Err(undo) = self.store.update_document(&doc.user_id, &doc.id, &back).await {
+                tracing::error!(document = %doc.id, error = %undo, "document left queued without a job");
+            }
+            return Err(e);
+        }
         self.events.publish(&doc.id);
         self.work.notify();
         Ok(queued)

@@ -116,7 +116,8 @@ async fn sweep_expired(ctx: &JobContext) {
 
 async fn mark_document_failed(ctx: &JobContext, job: &Job, reason: &str) {
     ctx.metrics.jobs_finished.with_label_values(&["failed"]).inc();
-    match ctx.store.update_document(&job.user_id, &job.document_id, &DocumentUpdate::failed(reason)).await {
+    let update = DocumentUpdate::failed(reason);
+    match persist(ctx, || ctx.store.update_document(&job.user_id, &job.document_id, &update)).await {
         Ok(_) | Err(StorageError::NotFound { .. }) => {}
         Err(e) => tracing::error!(document = %job.document_id, error = %e, "marking document failed"),
     }
@@ -147,7 +148,8 @@ async fn run_job_in_span(ctx: &JobContext, worker: &str, job: Job, mut shutdown:
             return;
         }
         Err(e) => {
-            retry_or_fail(ctx, worker, &job, &format!("reading the document: {e}"), true).await;
+            tracing::warn!(error = %e, "reading the document failed");
+            retry_or_fail(ctx, worker, &job, &unavailable("the document could not be read", &e), true).await;
             return;
         }
     };
@@ -244,7 +246,10 @@ async fn attempt_ocr(ctx: &JobContext, job: &Job, doc: &Document) -> Outcome {
     let bytes = match ctx.blobs.get(&key).await {
         Ok(b) => b,
         Err(StorageError::NotFound { .. }) => return Outcome::Permanent("the uploaded file is missing".into()),
-        Err(e) => return Outcome::Retryable(format!("reading the uploaded file: {e}")),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the uploaded file failed");
+            return Outcome::Retryable(unavailable("the uploaded file could not be read", &e));
+        }
     };
     // Page progress goes from the blocking OCR thread to an async task that writes it to the store.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32)>();
@@ -290,7 +295,7 @@ async fn attempt_ocr(ctx: &JobContext, job: &Job, doc: &Document) -> Outcome {
 
 async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_core::Document, elapsed: Duration) {
     // Prove the lease is still ours right before writing, so a job reclaimed after a stall is not written twice.
-    if let Err(e) = ctx.store.renew_lease(&job.id, worker, ctx.settings.lease, now()).await {
+    if let Err(e) = persist(ctx, || ctx.store.renew_lease(&job.id, worker, ctx.settings.lease, now())).await {
         tracing::warn!(error = %e, "lease check before writing the result failed; dropping the result");
         return;
     }
@@ -310,14 +315,15 @@ async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_c
     );
     update.pages_done = Some(pages);
     update.pages_total = Some(pages);
-    let doc = match ctx.store.update_document(&job.user_id, &job.document_id, &update).await {
+    let doc = match persist(ctx, || ctx.store.update_document(&job.user_id, &job.document_id, &update)).await {
         Ok(d) => d,
         Err(StorageError::NotFound { .. }) => {
             finish_job(ctx, worker, job).await;
             return;
         }
         Err(e) => {
-            retry_or_fail(ctx, worker, job, &format!("saving the result: {e}"), true).await;
+            tracing::warn!(error = %e, "saving the result failed");
+            retry_or_fail(ctx, worker, job, &unavailable("the result could not be saved", &e), true).await;
             return;
         }
     };
@@ -338,7 +344,7 @@ async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_c
 }
 
 async fn finish_job(ctx: &JobContext, worker: &str, job: &Job) {
-    match ctx.store.complete_job(&job.id, worker, now()).await {
+    match persist(ctx, || ctx.store.complete_job(&job.id, worker, now())).await {
         Ok(_) => {}
         Err(e) => tracing::warn!(job = %job.id, error = %e, "marking job done failed"),
     }
@@ -347,7 +353,7 @@ async fn finish_job(ctx: &JobContext, worker: &str, job: &Job) {
 async fn retry_or_fail(ctx: &JobContext, worker: &str, job: &Job, reason: &str, retryable: bool) {
     let delay = retryable.then(|| ctx.settings.retry_delay * job.attempts.max(1));
     tracing::warn!(reason, retryable, "OCR attempt failed");
-    match ctx.store.fail_job(&job.id, worker, reason, delay, now()).await {
+    match persist(ctx, || ctx.store.fail_job(&job.id, worker, reason, delay, now())).await {
         Ok(j) if j.state == JobState::Failed => mark_document_failed(ctx, job, reason).await,
         Ok(_) => {
             ctx.metrics.jobs_finished.with_label_values(&["retried"]).inc();
@@ -356,9 +362,39 @@ async fn retry_or_fail(ctx: &JobContext, worker: &str, job: &Job, reason: &str, 
                 error: Some(Some(reason.to_owned())),
                 ..Default::default()
             };
-            let _ = ctx.store.update_document(&job.user_id, &job.document_id, &update).await;
+            let _ = persist(ctx, || ctx.store.update_document(&job.user_id, &job.document_id, &update)).await;
             ctx.events.publish(&job.document_id);
         }
+        // The job stays `running` until its lease expires; then it is claimed again (or swept as failed).
         Err(e) => tracing::warn!(error = %e, "recording the failure failed"),
+    }
+}
+
+/// Runs a store write that records the outcome of a job, retrying while the back end is unreachable, for up
+/// to one lease: a short database outage must not throw away a finished OCR run (a long document would be
+/// read again) or leave a document `processing` after its job ended. Other errors return at once.
+async fn persist<T, F, Fut>(ctx: &JobContext, mut write: F) -> Result<T, StorageError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StorageError>>,
+{
+    let deadline = Instant::now() + ctx.settings.lease;
+    loop {
+        match write().await {
+            Err(StorageError::Backend { backend, message }) if Instant::now() < deadline => {
+                tracing::warn!(backend, error = %message, "store unreachable while recording a job; retrying");
+                tokio::time::sleep(ctx.settings.poll.clamp(Duration::from_millis(100), Duration::from_secs(2))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A job's failure reason as the user reads it (in the document's `error`): what failed and that it may work
+/// later, without the back end's own words (those are logged).
+fn unavailable(what: &str, e: &StorageError) -> String {
+    match e.outage() {
+        Some(outage) => format!("{what}: {outage}"),
+        None => format!("{what}: {e}"),
     }
 }

@@ -11,7 +11,7 @@ use crate::http::dto::{ChatList, ChatView, MessageList, MessageView, NewChat, Ne
 use crate::http::routes::storage;
 use crate::http::{ApiJson, AppState};
 
-use crate::model::{Chat, Message, Role};
+use crate::model::{Chat, Message, Pagination, Role};
 
 /// A title is one line: control characters (newlines, NUL, escapes) become spaces, then it is trimmed.
 fn check_title(title: &str) -> AppResult<String> {
@@ -81,13 +81,41 @@ pub async fn rename(
 
 /// Delete a chat with its messages and documents (their files included).
 #[utoipa::path(delete, path = "/api/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")),
-    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, description = "Storage unavailable: the chat is still there (repeat the call)", body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<StatusCode> {
+    // Files first (as for one document): if file storage is down the chat and its records stay and the call
+    // fails, rather than files staying behind for good once their records are gone.
+    state.jobs.store.get_chat(&user.id, &id).await.map_err(storage)?;
+    let mut page = Pagination::new(0, Pagination::MAX_LIMIT);
+    loop {
+        let docs = state.jobs.store.list_documents(&user.id, Some(&id), page).await.map_err(storage)?;
+        for doc in &docs {
+            delete_file_first(&state, &doc.blob_key).await?;
+        }
+        if docs.len() < page.limit as usize {
+            break;
+        }
+        page.offset += docs.len() as u64;
+    }
     let deleted = state.jobs.store.delete_chat(&user.id, &id).await.map_err(storage)?;
+    // Documents uploaded into the chat meanwhile (the others' files are gone already; deleting again is a no-op).
     for key in &deleted.blob_keys {
         delete_blob(&state, key).await;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the file of a record about to be deleted; a failure fails the call (the record stays). A stored key
+/// that is not valid cannot name a file: logged, and the record may go.
+pub(crate) async fn delete_file_first(state: &AppState, key: &str) -> AppResult<()> {
+    match BlobKey::parse(key) {
+        Ok(k) => state.jobs.blobs.delete(&k).await.map_err(storage),
+        Err(e) => {
+            tracing::warn!(key, error = %e, "stored blob key is invalid");
+            Ok(())
+        }
+    }
 }
 
 /// Deletes a blob, logging (not failing on) errors: the record is already gone, and an orphaned blob is

@@ -18,7 +18,7 @@ use hindi_ocr_core::export;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::auth::AuthUser;
 use crate::http::dto::{DocumentList, DocumentView, OcrDone, OcrPending, PageQuery, StatusEvent};
-use crate::http::routes::chats::delete_blob;
+use crate::http::routes::chats::{delete_blob, delete_file_first};
 use crate::http::routes::storage;
 use crate::http::upload::{Upload, UserUpload};
 use crate::http::AppState;
@@ -26,7 +26,10 @@ use crate::jobs::events::{changed, next_change};
 use crate::model::{Document, DocumentStatus, new_id};
 use crate::store::StorageError;
 
-/// Stores a checked upload and its document record, then queues OCR. Nothing is left behind on failure.
+/// Stores a checked upload and its document record, then queues OCR. Nothing is left behind on failure: the
+/// file is stored first (a blob without a record is never seen), and when the record or its job cannot be
+/// stored the steps done are undone as far as the back ends allow (a record that outlives a failed undo is
+/// `uploaded` or `failed`, so `POST /api/documents/{id}/ocr` queues it).
 async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> AppResult<Document> {
     let store = &state.jobs.store;
     if let Some(chat_id) = &upload.chat_id {
@@ -43,7 +46,16 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
         delete_blob(state, key.as_str()).await;
         return Err(storage(e));
     }
-    state.jobs.enqueue(&doc).await.map_err(storage)
+    match state.jobs.enqueue(&doc).await {
+        Ok(doc) => Ok(doc),
+        Err(e) => {
+            // The client is told the upload failed: it must not find the document later.
+            if store.delete_document(&user.id, &doc.id).await.is_ok() {
+                delete_blob(state, key.as_str()).await;
+            }
+            Err(storage(e))
+        }
+    }
 }
 
 /// Upload a file (multipart: `file`, optional `chatId`) and queue its OCR.
@@ -105,9 +117,15 @@ pub async fn upload_and_wait(
         if left.is_zero() {
             break;
         }
-        doc = next_change(state.jobs.store.as_ref(), &mut events, &user.id, &doc, state.settings.poll, left)
-            .await
-            .map_err(storage)?;
+        match next_change(state.jobs.store.as_ref(), &mut events, &user.id, &doc, state.settings.poll, left).await {
+            Ok(d) => doc = d,
+            Err(StorageError::NotFound { .. }) => return Err(AppError::NotFound("document")),
+            // Stored and queued already: answer `202` with the last status seen; the client polls later.
+            Err(e) => {
+                tracing::warn!(error = %e, "waiting for OCR: reading the document failed");
+                break;
+            }
+        }
     }
     Ok(ocr_answer(&doc))
 }
@@ -167,10 +185,15 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Path(id): Path<S
 
 /// Delete a document and its file.
 #[utoipa::path(delete, path = "/api/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
-    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, description = "Storage unavailable: nothing was deleted, or only the file (repeat the call)", body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<StatusCode> {
+    // The file goes first: if file storage is down the call fails and nothing is deleted, rather than the
+    // record going and the file staying behind for good, out of anyone's reach. Repeating the call finishes a
+    // delete that stopped between the two steps.
+    let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
+    delete_file_first(&state, &doc.blob_key).await?;
     let doc = state.jobs.store.delete_document(&user.id, &id).await.map_err(storage)?;
-    delete_blob(&state, &doc.blob_key).await;
     state.jobs.events.publish(&doc.id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -195,7 +218,7 @@ pub async fn file(State(state): State<AppState>, user: AuthUser, Path(id): Path<
     let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
     let bytes = state.jobs.blobs.get(&key).await.map_err(|e| match e {
         StorageError::NotFound { .. } => AppError::NotFound("file"),
-        other => AppError::internal(other),
+        other => storage(other),
     })?;
     let content_type = HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
