@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  DEV, startServer, launchBrowser, groundTruth, cer, makeTwoPagePdf, screenshotPath,
+  DEV, REPO, startServer, launchBrowser, groundTruth, cer, makeTwoPagePdf, screenshotPath,
 } from './harness.mjs';
 
 const PASSWORD = 'kitaab-padho-42';
@@ -74,7 +74,7 @@ describe('web page', () => {
   async function submitAuth(mode, email, password) {
     await page.click(mode === 'signup' ? '#mode-signup' : '#mode-login');
     await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Password', { exact: true }).fill(password);
     await page.click('#auth-submit');
   }
 
@@ -304,6 +304,47 @@ describe('web page', () => {
     for (const k of ['x', 'y', 'w', 'h']) {
       assert.ok(Math.abs(img[k] - frame[k]) < 0.03 * frame.w, `image ${JSON.stringify(img)} in frame ${JSON.stringify(frame)}`);
     }
+  });
+
+  it('asks for the password of a protected PDF, says when it is wrong, and reads the PDF with it', async () => {
+    await page.goto(chatUrl);
+    const fixtures = path.join(REPO, 'hindi-ocr-core', 'tests', 'fixtures');
+    const lines = readFileSync(path.join(fixtures, 'lines', 'expected.tsv'), 'utf8').split('\n').slice(1, 3)
+      .map((row) => row.split('\t')[1]);
+    const dialog = page.locator('#password-dialog');
+    const item = (name) => page.locator('#document-list li', { has: page.locator('.document-name', { hasText: name }) });
+    await page.setInputFiles('#file-input', path.join(fixtures, 'encrypted', 'rc4.pdf'));
+    await dialog.waitFor({ state: 'visible' });
+    assert.match(await page.locator('#password-text').textContent(), /“rc4\.pdf” is password-protected/);
+    await page.fill('#pdf-password', 'not it');
+    await page.click('#password-ok');
+    await page.waitForFunction(() => /does not open/.test(document.getElementById('password-text').textContent));
+    assert.ok(await dialog.isVisible(), 'asked again after a wrong password');
+    assert.equal(await page.inputValue('#pdf-password'), '', 'the wrong password is not left in the field');
+    await page.fill('#pdf-password', 'secret');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => {
+      const li = [...document.querySelectorAll('#document-list li')]
+        .find((x) => x.querySelector('.document-name').textContent === 'rc4.pdf');
+      return li && li.dataset.status === 'completed';
+    }, null, { timeout: OCR_TIMEOUT_MS });
+    await page.getByRole('link', { name: 'Open rc4.pdf' }).click();
+    await page.waitForSelector('#result-view:not([hidden]) .ocr-line');
+    const shown = await page.locator('#ocr-text').innerText();
+    const rate = cer(lines.join('\n'), shown);
+    assert.ok(rate < CER_LIMIT, `CER ${(rate * 100).toFixed(1)}% on the protected PDF; shown:\n${shown}`);
+    // Cancelled: the upload fails with a reason, nothing is stored.
+    await page.goto(chatUrl);
+    await page.setInputFiles('#file-input', path.join(fixtures, 'encrypted', 'aes256.pdf'));
+    await dialog.waitFor({ state: 'visible' });
+    await page.keyboard.press('Escape');
+    await item('aes256.pdf').locator('.badge', { hasText: 'Failed' }).waitFor();
+    assert.match(await item('aes256.pdf').locator('.document-error').textContent(), /no password was given/);
+    // Only the page knew of it: after a reload the chat lists the stored documents, all read.
+    await page.reload();
+    await item('rc4.pdf').waitFor();
+    assert.equal(await item('aes256.pdf').count(), 0, 'a PDF whose password was not given is not stored');
   });
 
   it('switches the interface to Hindi and back', async () => {

@@ -103,10 +103,15 @@ export async function listDocuments(chatId) {
   return (await request('GET', `/api/documents?chatId=${encodeURIComponent(chatId)}&limit=500`)).documents;
 }
 
-/** Uploads one file into a chat; resolves to the created document (status `queued`). */
-export function uploadDocument(file, chatId) {
+/**
+ * Uploads one file into a chat, with the password of a password-protected PDF if given; resolves to the
+ * created document (status `queued`). A PDF that needs a password fails with code `pdf_password_required`
+ * (or `pdf_password_wrong`).
+ */
+export function uploadDocument(file, chatId, password) {
   const form = new FormData();
   form.append('chatId', chatId);
+  if (password) form.append('password', password);
   form.append('file', file, file.name);
   return request('POST', '/api/documents', form);
 }

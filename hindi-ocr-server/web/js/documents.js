@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import { t } from './i18n.js';
-import { $, el, describeError } from './ui.js';
+import { $, el, describeError, passwordDialog } from './ui.js';
 
 const ACCEPTED_TYPES = new Set([
   'image/png', 'image/jpeg', 'image/tiff', 'image/webp', 'image/bmp', 'application/pdf',
@@ -169,7 +169,7 @@ async function uploadOne(file, forChat) {
   const localKey = `local:${++localCounter}`;
   setDoc(localKey, { fileName: file.name, status: 'uploading', createdAt: new Date().toISOString() });
   try {
-    const created = await api.uploadDocument(file, forChat);
+    const created = await uploadWithPassword(file, forChat);
     docs.delete(localKey);
     if (chatId !== forChat) return; // the user moved to another chat meanwhile
     const id = api.docId(created);
@@ -179,7 +179,23 @@ async function uploadOne(file, forChat) {
     let reason = describeError(err);
     if (err.status === 413) reason = t('tooLarge', { name: file.name });
     if (err.status === 415) reason = t('unsupportedType', { name: file.name });
+    if (err.code === 'pdf_password_cancelled') reason = t('pdfPasswordNotGiven', { name: file.name });
     setDoc(localKey, { status: 'failed', error: reason });
+  }
+}
+
+/** Uploads `file`; a password-protected PDF asks for its password until it opens or the user cancels. */
+async function uploadWithPassword(file, forChat) {
+  let password;
+  for (;;) {
+    try {
+      return await api.uploadDocument(file, forChat, password);
+    } catch (err) {
+      if (err.code !== 'pdf_password_required' && err.code !== 'pdf_password_wrong') throw err;
+      const key = err.code === 'pdf_password_wrong' ? 'pdfPasswordWrong' : 'pdfPasswordAsk';
+      password = await passwordDialog(t(key, { name: file.name }));
+      if (password === null) throw new api.ApiError(400, 'pdf_password_cancelled', '');
+    }
   }
 }
 

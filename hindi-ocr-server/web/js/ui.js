@@ -54,6 +54,45 @@ export function confirmDialog(question, okLabel) {
   });
 }
 
+// One password question at a time: uploads run in parallel, the dialog is shared.
+let passwordTurn = Promise.resolve();
+
+/** Asks for a PDF's password in a modal dialog; resolves to it, or to null when the user cancels. */
+export function passwordDialog(question) {
+  const ask = () => {
+    const dialog = $('password-dialog');
+    const input = $('pdf-password');
+    $('password-text').textContent = question;
+    input.value = '';
+    dialog.returnValue = '';
+    // Enter in the field means Open (the form's first button, which implicit submission would press, is Cancel).
+    const onKey = (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        dialog.close('ok');
+      }
+    };
+    input.addEventListener('keydown', onKey);
+    return new Promise((resolve) => {
+      dialog.addEventListener(
+        'close',
+        () => {
+          input.removeEventListener('keydown', onKey);
+          const value = input.value;
+          input.value = ''; // not left in the page
+          resolve(dialog.returnValue === 'ok' && value !== '' ? value : null);
+        },
+        { once: true },
+      );
+      dialog.showModal();
+      input.focus();
+    });
+  };
+  const answer = passwordTurn.then(ask);
+  passwordTurn = answer.catch(() => null);
+  return answer;
+}
+
 /** A human message for an error thrown by the API layer. */
 export function describeError(err) {
   if (err instanceof TypeError) return t('networkError');
