@@ -160,3 +160,17 @@ fn a_line_image_upside_down_reads_as_upright() {
         assert_eq!((doc.text.as_str(), doc.pages[0].rotation), (line.text.as_str(), 180), "{}", line.file);
     }
 }
+
+#[test]
+fn a_born_digital_pdf_reads_as_printed() {
+    // fixtures/born_digital/make.sh: report.txt printed to PDF by Chromium, text drawn from the embedded
+    // Noto Sans (page 1) and Noto Serif (page 2) Devanagari fonts, no images. hayro renders the shaped glyphs.
+    use hindi_ocr_core::pipeline::{DocumentOptions, Layout, read_document};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/born_digital");
+    let pdf = std::fs::read(dir.join("report.pdf")).unwrap();
+    let want = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+    let doc = read_document(&bundled_engine(), &pdf, &opts, &mut |_| {}).expect("the PDF reads");
+    assert_eq!(doc.pages.len(), 2);
+    assert_eq!(doc.text, want.trim_end(), "pages joined by a blank line");
+}
