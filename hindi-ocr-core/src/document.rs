@@ -74,6 +74,10 @@ pub struct Page {
     pub lines: Vec<Line>,
     /// Time spent on this page in milliseconds.
     pub processing_time_ms: f64,
+    /// Why this page of a multi-page document could not be decoded or rendered (it then has no lines; its
+    /// size is the PDF page's, or 0 when unknown). The other pages are read all the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A whole document: its pages and the plain text in reading order.

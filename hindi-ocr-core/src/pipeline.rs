@@ -186,6 +186,10 @@ pub fn pages<'a>(bytes: &'a [u8], opts: &DocumentOptions) -> Result<Pages<'a>> {
 }
 
 /// Read a whole document. `progress` is called with 0 done before the first page and after every page.
+///
+/// A page of a multi-page document that cannot be decoded or rendered (a corrupt TIFF page, a broken PDF
+/// page) does not cost the others: it is kept in its place with no lines and [`Page::error`] saying why. The
+/// document fails only when no page could be read, or when recognition itself fails.
 pub fn read_document(
     rec: &dyn LineRecognizer,
     bytes: &[u8],
@@ -193,13 +197,29 @@ pub fn read_document(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Document> {
     let start = Instant::now();
-    let pages_iter = pages(bytes, opts)?;
+    let mut pages_iter = pages(bytes, opts)?;
     let total = pages_iter.total();
     progress(Progress { pages_done: 0, pages_total: total });
     let mut pages = Vec::with_capacity(total);
-    for (i, page) in pages_iter.enumerate() {
-        pages.push(read_image(rec, &page?, opts)?);
+    let mut first_error = None;
+    for i in 0..total {
+        let Some(page) = pages_iter.next() else { break };
+        match page {
+            Ok(img) => pages.push(read_image(rec, &img, opts)?),
+            Err(e) if total > 1 => {
+                let (width, height) = pages_iter
+                    .page_size_pt(i)
+                    .map(|(w, h)| ((w * opts.dpi as f32 / 72.0).round() as u32, (h * opts.dpi as f32 / 72.0).round() as u32))
+                    .unwrap_or((0, 0));
+                pages.push(Page { width, height, error: Some(e.to_string()), ..Page::default() });
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
         progress(Progress { pages_done: i + 1, pages_total: total });
+    }
+    if let Some(e) = first_error.filter(|_| pages.iter().all(|p| p.error.is_some())) {
+        return Err(e);
     }
     Ok(assemble(pages, start.elapsed().as_secs_f64() * 1000.0))
 }
@@ -247,7 +267,7 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
         }
     };
     let processing_time_ms = start.elapsed().as_secs_f64() * 1000.0;
-    Ok(Page { width: w, height: h, rotation, skew, lines, processing_time_ms })
+    Ok(Page { width: w, height: h, rotation, skew, lines, processing_time_ms, error: None })
 }
 
 /// The whole image is one line. An image without ink gives no line (the recogniser is not asked). With

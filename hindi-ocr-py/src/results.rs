@@ -128,6 +128,8 @@ pub struct Page {
     pub lines: Py<PyTuple>,
     /// Time spent on this page in milliseconds.
     pub processing_time_ms: f64,
+    /// Why this page of a multi-page file could not be decoded or rendered (it then has no lines), or None.
+    pub error: Option<String>,
 }
 
 #[pymethods]
@@ -283,5 +285,6 @@ fn page_view(py: Python<'_>, page: &core::Page) -> PyResult<Page> {
         skew: page.skew,
         lines: PyTuple::new(py, lines)?.unbind(),
         processing_time_ms: page.processing_time_ms,
+        error: page.error.clone(),
     })
 }

@@ -146,3 +146,15 @@ def test_multipage_tiff(engine: hindi_ocr.Engine, sample_lines: list[pathlib.Pat
     frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
     doc = engine.recognize(buf.getvalue(), layout="line")
     assert [p.text for p in doc.pages] == [engine.recognize_line(p).text for p in sample_lines[:2]]
+
+
+def test_a_broken_page_leaves_the_others_read(engine: hindi_ocr.Engine) -> None:
+    # Three pages with a word each; page 2's pixel data lies past the end of the file (see the core's
+    # tests/pipeline_bad_inputs.rs).
+    tif = pathlib.Path(__file__).parents[2] / "hindi-ocr-core" / "tests" / "fixtures" / "broken_page.tif"
+    doc = engine.recognize(tif, layout="page")
+    assert [p.error is None for p in doc.pages] == [True, False, True]
+    assert "page 2" in (doc.pages[1].error or "")
+    assert doc.pages[1].lines == ()
+    assert len(doc.pages[0].lines) == len(doc.pages[2].lines) == 1
+    assert ["error" in p for p in json.loads(doc.to_json())["pages"]] == [False, True, False]

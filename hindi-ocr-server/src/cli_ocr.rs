@@ -163,7 +163,18 @@ pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, e
         bar.set_message(path.display().to_string());
         let result = process_file(rec, path, &opts, args.format, &bar);
         let bytes = match result {
-            Ok(bytes) => Some(bytes),
+            Ok((bytes, broken_pages)) => {
+                // The rest of the document is written; the file still counts as not read in full.
+                if !broken_pages.is_empty() {
+                    failed += 1;
+                    bar.suspend(|| {
+                        for (n, e) in &broken_pages {
+                            let _ = writeln!(err, "hindi-ocr: {}: page {n} could not be read: {e}", path.display());
+                        }
+                    });
+                }
+                Some(bytes)
+            }
             Err(e) => {
                 failed += 1;
                 bar.suspend(|| {
@@ -226,13 +237,14 @@ fn progress_bar(args: &OcrArgs) -> ProgressBar {
     bar
 }
 
+/// Read and render one file: its output, and the pages (1-based) that could not be read, with why.
 fn process_file(
     rec: &dyn LineRecognizer,
     path: &Path,
     opts: &DocumentOptions,
     format: CliFormat,
     bar: &ProgressBar,
-) -> Result<Vec<u8>, hindi_ocr_core::Error> {
+) -> Result<(Vec<u8>, Vec<(usize, String)>), hindi_ocr_core::Error> {
     let bytes = std::fs::read(path).map_err(|source| hindi_ocr_core::Error::Io { path: path.to_path_buf(), source })?;
     let file = path.display().to_string();
     let mut report = |p: Progress| {
@@ -241,7 +253,8 @@ fn process_file(
         }
     };
     let doc = read_document(rec, &bytes, opts, &mut report)?;
-    render(&doc, format, &bytes, opts, &file)
+    let broken = doc.pages.iter().enumerate().filter_map(|(i, p)| Some((i + 1, p.error.clone()?))).collect();
+    Ok((render(&doc, format, &bytes, opts, &file)?, broken))
 }
 
 /// Where each input's output goes, with the directories made: for a single input, `target` itself (or

@@ -188,7 +188,8 @@ pub struct Document {
     /// Where the file lies in the blob store (see [`crate::blob::BlobKey`]).
     pub blob_key: String,
     pub status: DocumentStatus,
-    /// Why OCR failed (status `failed`), or the last retryable error.
+    /// Why OCR failed (status `failed`), the last retryable error, or (status `completed`) which pages of the
+    /// document could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

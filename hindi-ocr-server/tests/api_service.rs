@@ -567,6 +567,27 @@ async fn password_protected_pdfs_need_their_password_which_is_kept_sealed() {
     api.stop().await;
 }
 
+#[tokio::test]
+async fn a_broken_page_leaves_the_rest_of_the_document_read() {
+    let api = Api::new().await;
+    let t = api.signup("broken@example.com").await;
+    let tif = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/broken_page.tif")).unwrap();
+    let up = api.upload("/api/documents", &t, &tif, None).await;
+    assert_eq!(up.status, StatusCode::CREATED, "page 1 decodes, so the upload is taken");
+    let id = up.json()["documentId"].as_str().unwrap().to_owned();
+    let done = api.wait_final(&t, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["ocrText"], format!("{TEXT}\n\n\n\n{TEXT}"));
+    let note = done["error"].as_str().expect("says which page was not read");
+    assert!(note.starts_with("1 of 3 pages could not be read (page 2); page 2: "), "{note}");
+    let result = api.call("GET", &format!("/api/documents/{id}/ocr?format=json"), Some(&t), None).await.json();
+    let errors: Vec<bool> = result["pages"].as_array().unwrap().iter().map(|p| p.get("error").is_some()).collect();
+    assert_eq!(errors, [false, true, false]);
+    let pdf = api.call("GET", &format!("/api/documents/{id}/ocr?format=pdf"), Some(&t), None).await;
+    assert_eq!(pdf.status, StatusCode::OK, "the searchable PDF has a blank page in its place");
+    api.stop().await;
+}
+
 /// Fails the calls whose index (from 0) is in `fail`, reads like `FixedRecognizer` otherwise.
 struct Flaky {
     fail: std::ops::Range<usize>,

@@ -309,3 +309,20 @@ fn password_protected_pdfs_read_with_their_password() {
     assert_eq!((code, out.as_str()), (Some(2), ""));
     assert!(err.contains("cannot read --password-file"), "{err}");
 }
+
+#[test]
+fn a_broken_page_is_reported_and_the_other_pages_written() {
+    // Three pages, a word each; page 2's pixel data lies past the end of the file.
+    let tif = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/broken_page.tif");
+    let dir = tempfile::tempdir().unwrap();
+    let json_out = dir.path().join("out.json");
+    let (code, out, err) = run(&args(&["--layout", "page", tif.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::FAILURE, "not read in full");
+    assert_eq!(out, "w128\n\n\n\nw128\n", "pages 1 and 3 (a 120 px word and its margin), page 2 empty in its place");
+    assert!(err.contains("broken_page.tif: page 2 could not be read"), "{err}");
+    let (code, _, _) = run(&args(&["--layout", "page", "--format", "json", "-o", json_out.to_str().unwrap(), tif.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::FAILURE);
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    let errors: Vec<bool> = doc["pages"].as_array().unwrap().iter().map(|p| p.get("error").is_some()).collect();
+    assert_eq!(errors, [false, true, false]);
+}

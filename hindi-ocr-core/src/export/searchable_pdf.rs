@@ -35,7 +35,8 @@ fn cid(c: char) -> u16 {
 /// Write a searchable PDF of `doc`, whose pages come from `source` (the same bytes and options the document
 /// was read with: the pages are rendered again one at a time, so memory holds one page image).
 ///
-/// Errors: the source's own decoding errors, and [`Error::Export`] when the source's pages do not match
+/// Errors: the source's own decoding errors (except on pages the document records as unreadable, which become
+/// blank pages), and [`Error::Export`] when the source's pages do not match
 /// the document (count or size).
 pub fn to_searchable_pdf(doc: &Document, source: &[u8], opts: &DocumentOptions) -> Result<Vec<u8>> {
     let face = ttf_parser::Face::parse(FONT, 0).map_err(|e| Error::Export(format!("embedded font: {e}")))?;
@@ -56,7 +57,17 @@ pub fn to_searchable_pdf(doc: &Document, source: &[u8], opts: &DocumentOptions) 
     let mut kids = Vec::new();
 
     for (i, page) in doc.pages.iter().enumerate() {
-        let img = src.next().ok_or_else(|| Error::Export(format!("source ended before page {}", i + 1)))??.to_luma8();
+        let rendered = src.next().ok_or_else(|| Error::Export(format!("source ended before page {}", i + 1)))?;
+        if page.error.is_some() {
+            // A page that could not be read when the document was: a blank page in its place, so the page
+            // numbers still match the original's.
+            let (pw, ph) = src.page_size_pt(i).unwrap_or((595.0, 842.0));
+            let page_id = w.alloc();
+            w.object(page_id, &format!("<< /Type /Page /Parent {page_tree} 0 R /MediaBox [0 0 {pw:.2} {ph:.2}] >>"));
+            kids.push(page_id);
+            continue;
+        }
+        let img = rendered?.to_luma8();
         // A page read turned (sideways or upside down) is written upright, as it was read.
         let img = orientation::turn(&img, page.rotation);
         if img.dimensions() != (page.width, page.height) {

@@ -109,6 +109,9 @@ class Page:
     @property
     def processing_time_ms(self) -> float: ...
     @property
+    def error(self) -> str | None:
+        """Why this page of a multi-page file could not be decoded or rendered (it then has no lines)."""
+    @property
     def text(self) -> str: ...
 
 @final

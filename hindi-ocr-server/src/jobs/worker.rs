@@ -293,6 +293,21 @@ async fn attempt_ocr(ctx: &JobContext, job: &Job, doc: &Document) -> Outcome {
     }
 }
 
+/// For a completed document with pages that could not be read: which ones, and the first reason.
+fn unread_pages_note(result: &hindi_ocr_core::Document) -> Option<String> {
+    let unread: Vec<(usize, &str)> =
+        result.pages.iter().enumerate().filter_map(|(i, p)| Some((i + 1, p.error.as_deref()?))).collect();
+    let (first, reason) = *unread.first()?;
+    let numbers: Vec<String> = unread.iter().map(|(n, _)| n.to_string()).collect();
+    let which = if unread.len() == 1 { "page" } else { "pages" };
+    Some(format!(
+        "{} of {} pages could not be read ({which} {}); page {first}: {reason}",
+        unread.len(),
+        result.pages.len(),
+        numbers.join(", "),
+    ))
+}
+
 async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_core::Document, elapsed: Duration) {
     // Prove the lease is still ours right before writing, so a job reclaimed after a stall is not written twice.
     if let Err(e) = persist(ctx, || ctx.store.renew_lease(&job.id, worker, ctx.settings.lease, now())).await {
@@ -315,6 +330,7 @@ async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_c
     );
     update.pages_done = Some(pages);
     update.pages_total = Some(pages);
+    update.error = Some(unread_pages_note(&result));
     let doc = match persist(ctx, || ctx.store.update_document(&job.user_id, &job.document_id, &update)).await {
         Ok(d) => d,
         Err(StorageError::NotFound { .. }) => {

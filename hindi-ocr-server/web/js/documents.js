@@ -62,6 +62,10 @@ function renderDoc(d) {
   if (status === 'failed') {
     li.append(el('p', { className: 'document-error' }, t('failedReason', { reason: reasonOf(d) || '?' })));
   }
+  if (status === 'completed' && d.error) {
+    // Completed with pages that could not be read (a damaged page of a multi-page file): say which.
+    li.append(el('p', { className: 'document-warning' }, d.error));
+  }
   if (status === 'completed') {
     const pct = d.ocrConfidence !== undefined && d.ocrConfidence !== null ? Math.round(d.ocrConfidence * 100) : null;
     if (pct !== null) head.append(el('span', { className: 'muted document-confidence' }, t('confidence', { pct })));

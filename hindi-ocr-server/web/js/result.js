@@ -35,6 +35,10 @@ function bindHighlight(node, index) {
 
 function renderText(page) {
   const box = $('ocr-text');
+  if (page && page.error) {
+    box.replaceChildren(el('p', { className: 'document-warning' }, t('pageUnread', { reason: page.error })));
+    return;
+  }
   if (!page || !page.lines || page.lines.length === 0) {
     box.replaceChildren(el('p', { className: 'muted' }, t('noLines')));
     return;
