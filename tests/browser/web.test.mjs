@@ -347,6 +347,20 @@ describe('web page', () => {
     assert.equal(await item('aes256.pdf').count(), 0, 'a PDF whose password was not given is not stored');
   });
 
+  it('reads the other pages of a TIFF with a damaged page and says which page was lost', async () => {
+    await page.goto(chatUrl);
+    const tif = path.join(REPO, 'hindi-ocr-core', 'tests', 'fixtures', 'broken_page.tif');
+    await page.setInputFiles('#file-input', tif);
+    const li = page.locator('#document-list li', { has: page.locator('.document-name', { hasText: 'broken_page.tif' }) });
+    await li.locator('.badge', { hasText: 'Completed' }).waitFor({ timeout: OCR_TIMEOUT_MS });
+    assert.match(await li.locator('.document-warning').textContent(), /^1 of 3 pages could not be read \(page 2\)/);
+    await li.locator('a.document-open').click();
+    await page.waitForFunction(() => document.getElementById('page-label').textContent === 'Page 1 of 3');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForFunction(() => document.getElementById('page-label').textContent === 'Page 2 of 3');
+    assert.match(await page.locator('#ocr-text').innerText(), /^This page could not be read: /);
+  });
+
   it('switches the interface to Hindi and back', async () => {
     await page.goto(chatUrl);
     await page.waitForSelector('#chat-view:not([hidden])');
