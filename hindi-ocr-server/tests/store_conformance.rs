@@ -172,6 +172,16 @@ async fn documents(stores: Stores) {
     assert_eq!(got, in_chat);
     assert_eq!(got.status, DocumentStatus::Uploaded);
 
+    // A sealed PDF password is kept as it was written (and stays through status updates).
+    let id = new_id();
+    let mut sealed = Document::new(&id, &alice.id, None, "s.pdf", "application/pdf", 9, &format!("documents/{}/{id}", alice.id));
+    sealed.pdf_password = Some("v1.c2VhbGVk".into());
+    s.create_document(&sealed).await.expect("create sealed");
+    assert_eq!(s.get_document(&alice.id, &id).await.expect("get sealed"), sealed);
+    let queued = s.update_document(&alice.id, &id, &DocumentUpdate::status(DocumentStatus::Queued)).await.expect("queued");
+    assert_eq!(queued.pdf_password, sealed.pdf_password);
+    s.delete_document(&alice.id, &id).await.expect("delete sealed");
+
     let all = s.list_documents(&alice.id, None, Pagination::default()).await.expect("list");
     assert_eq!(all.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [in_chat.id.as_str(), loose.id.as_str()]);
     let of_chat = s.list_documents(&alice.id, Some(&chat.id), Pagination::default()).await.expect("of chat");
