@@ -85,6 +85,13 @@ pub struct BackendArgs {
     #[arg(long, env = "HINDI_OCR_MAX_ATTEMPTS", default_value_t = 3)]
     pub max_attempts: u32,
 
+    /// How long an OCR job waits for its storage (database or file storage) when it does not answer, in
+    /// seconds from the job's first such failure: meanwhile it is tried again, each try further apart (2 s,
+    /// 4 s, 8 s ... at most 5 minutes), and such tries do not count toward `--max-attempts`. Past it they
+    /// count (0: they always count).
+    #[arg(long, env = "HINDI_OCR_STORAGE_WAIT_SECS", default_value_t = 3600)]
+    pub storage_wait_secs: u64,
+
     /// How often an idle worker looks for queued jobs, in milliseconds (new jobs from this process wake it
     /// at once).
     #[arg(long, env = "HINDI_OCR_POLL_MS", default_value_t = 500)]

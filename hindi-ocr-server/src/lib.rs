@@ -106,6 +106,7 @@ async fn open_backend(args: &BackendArgs, secret: &[u8]) -> anyhow::Result<(Arc<
         max_attempts: args.max_attempts.max(1),
         poll: Duration::from_millis(args.poll_ms.max(10)),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        storage_wait: Duration::from_secs(args.storage_wait_secs),
         ..JobSettings::default()
     };
     let ctx = JobContext {

@@ -20,7 +20,8 @@ pub struct Metrics {
     pub jobs: IntGaugeVec,
     /// `hindi_ocr_queue_depth`: queued jobs (set at scrape time).
     pub queue_depth: prometheus::IntGauge,
-    /// `hindi_ocr_jobs_finished_total{outcome}`: jobs this process completed, failed, retried or released.
+    /// `hindi_ocr_jobs_finished_total{outcome}`: jobs this process completed, failed, retried, released, or put
+    /// back to wait for storage (`waiting`).
     pub jobs_finished: IntCounterVec,
     /// `hindi_ocr_job_duration_seconds`: OCR time per job in this process.
     pub job_duration: Histogram,

@@ -381,6 +381,10 @@ pub struct Job {
     pub run_after: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// When this job first found its storage unreachable ([`Store::defer_job`](crate::store::Store::defer_job));
+    /// how long it keeps waiting for storage, uncounted, is measured from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -400,6 +404,7 @@ impl Job {
             lease_expires_at: None,
             run_after: t,
             last_error: None,
+            waiting_since: None,
             created_at: t,
             updated_at: t,
         }

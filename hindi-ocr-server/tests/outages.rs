@@ -134,9 +134,9 @@ fn id(a: &Answer) -> String {
 }
 
 /// S3 down: uploads, downloads, PDF export and deletes are refused with `503` and change nothing; a job whose
-/// file cannot be read ends `failed` with a clean reason; everything works again when S3 is back, without a
-/// restart, and the failed job is run again on request. The server and the worker process each reach S3
-/// through their own gate (a worker cut off from S3 while the server still stores files is the case of a job
+/// file cannot be read ends `failed` with a clean reason once it no longer waits for storage (here at once);
+/// everything works again when S3 is back, without a restart, and the failed job is run again on request. The
+/// server and the worker process each reach S3 through their own gate (a worker cut off from S3 while the server still stores files is the case of a job
 /// whose file cannot be read).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_outage_refuses_cleanly_and_recovers() {
@@ -150,7 +150,12 @@ async fn s3_outage_refuses_cleanly_and_recovers() {
     let dir = tempfile::tempdir().expect("tempdir");
     // Jobs take their number of attempts from the process that queues them.
     let server = Proc::serve(dir.path(), &backend, &["--workers", "0", "--max-attempts", "2"]);
-    let worker = Proc::worker(dir.path(), &worker_backend, &["--workers", "1", "--max-attempts", "2"]);
+    // `--storage-wait-secs 0`: attempts that find storage down count at once (the wait is tested below).
+    let worker = Proc::worker(
+        dir.path(),
+        &worker_backend,
+        &["--workers", "1", "--max-attempts", "2", "--storage-wait-secs", "0"],
+    );
     let c = Client::new(&server.url);
     let token = c.signup("s3-outage@example.com", "correct horse battery").await;
     let t = Some(token.as_str());
@@ -222,6 +227,56 @@ async fn s3_outage_refuses_cleanly_and_recovers() {
 
     let log = server.log();
     assert!(log.contains("storage back end failed") && log.contains("s3"), "the log names the failure:\n{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    worker.stop();
+    server.stop();
+}
+
+/// A worker cut off from S3 for longer than a job's counted retries last (2 s and 4 s): the document waits,
+/// `queued` with an error that says what for, and never `failed`; once S3 is back it completes by itself
+/// (no re-run), its attempts not used up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_waits_for_s3_and_completes_when_it_is_back() {
+    let Some((url, db, endpoint, bucket)) = services("job_waits_for_s3_and_completes_when_it_is_back") else { return };
+    let s3_worker = Gate::open(socket_of(&endpoint)).await;
+    let backend = Backend::MongoS3 { url, db, endpoint, bucket };
+    let mut worker_backend = backend.clone();
+    if let Backend::MongoS3 { endpoint, .. } = &mut worker_backend {
+        *endpoint = format!("http://{}", s3_worker.addr());
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Proc::serve(dir.path(), &backend, &["--workers", "0", "--max-attempts", "2"]);
+    let worker = Proc::worker(dir.path(), &worker_backend, &["--workers", "1", "--max-attempts", "2"]);
+    let c = Client::new(&server.url);
+    let token = c.signup("s3-wait@example.com", "correct horse battery").await;
+    let t = Some(token.as_str());
+
+    s3_worker.cut();
+    let doc = id(&c.upload("/api/documents", t, line_image(), "w.png", None).await);
+    // Without the wait, attempts 1 and 2 (2 s apart) fail the document within seconds.
+    let until = Instant::now() + Duration::from_secs(10);
+    let mut d = Value::Null;
+    while Instant::now() < until {
+        d = c.call("GET", &format!("/api/documents/{doc}"), t, None).await.json;
+        assert!(d["status"] != "failed" && d["status"] != "completed", "{d}
+{}", worker.log());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(d["status"] == "queued" || d["status"] == "processing", "{d}");
+    let error = d["error"].as_str().unwrap_or("");
+    assert!(error.starts_with("waiting for file storage: "), "{d}");
+    assert_no_internals(error, "waiting error");
+    let metrics = String::from_utf8(c.call("GET", "/metrics", None, None).await.bytes).expect("metrics");
+    assert!(metrics.contains("hindi_ocr_jobs{state=\"failed\"} 0"), "{metrics}");
+
+    s3_worker.restore().await;
+    // The next try is at most 16 s after the outage began (tries 2, 4, 8 s apart).
+    let d = c.wait_final(&token, &doc, 60).await;
+    assert_eq!(d["status"], "completed", "{d}\n{}", worker.log());
+    assert_eq!(d["attempts"], 1, "{d}");
+    assert!(d["error"].is_null(), "{d}");
+    let log = worker.log();
+    assert!(log.contains("storage unreachable; job waits"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
     worker.stop();
     server.stop();

@@ -398,6 +398,29 @@ async fn release_gives_job_back(stores: Stores) {
     assert_eq!((again.attempts, again.lease_owner.as_deref()), (1, Some("w2")));
 }
 
+async fn defer_waits_uncounted(stores: Stores) {
+    let s = &*stores[0];
+    let job = Job::new("doc-w", "user-w", 1);
+    s.enqueue_job(&job).await.expect("enqueue");
+    let t0 = now();
+    let claimed = s.claim_job("w1", LEASE, t0).await.expect("claim").expect("job");
+    assert_eq!((claimed.attempts, claimed.waiting_since), (1, None));
+    assert!(is_lease_lost(s.defer_job(&job.id, "w2", "down", Duration::from_secs(4), t0, t0).await));
+    let deferred =
+        s.defer_job(&job.id, "w1", "waiting for file storage", Duration::from_secs(4), t0, t0).await.expect("defer");
+    assert_eq!((deferred.state, deferred.attempts, deferred.lease_owner.as_deref()), (JobState::Queued, 0, None));
+    assert_eq!(deferred.last_error.as_deref(), Some("waiting for file storage"));
+    assert_eq!(deferred.waiting_since.map(|t| t.timestamp_millis()), Some(t0.timestamp_millis()));
+    // Not before the delay; then claimable with its attempt given back (maxAttempts is 1), still waiting since t0.
+    assert!(s.claim_job("w2", LEASE, later(t0, 3)).await.expect("claim").is_none());
+    let again = s.claim_job("w2", LEASE, later(t0, 4)).await.expect("claim").expect("claimable");
+    assert_eq!((again.attempts, again.lease_owner.as_deref()), (1, Some("w2")));
+    assert_eq!(again.waiting_since.map(|t| t.timestamp_millis()), Some(t0.timestamp_millis()));
+    // A later failure counts as usual.
+    let failed = s.fail_job(&job.id, "w2", "bad", Some(Duration::from_secs(1)), later(t0, 5)).await.expect("fail");
+    assert_eq!(failed.state, JobState::Failed);
+}
+
 async fn concurrent_claims(stores: Stores) {
     const JOBS: usize = 24;
     const WORKERS: usize = 6;
@@ -520,6 +543,7 @@ conformance!(
     lease_expiry_reclaim,
     expired_without_attempts_fails,
     release_gives_job_back,
+    defer_waits_uncounted,
     concurrent_claims,
     data_survives_reopen,
 );

@@ -36,6 +36,11 @@ pub struct JobSettings {
     pub poll: Duration,
     /// Delay before a failed attempt is retried (times the attempt number).
     pub retry_delay: Duration,
+    /// How long a job whose storage does not answer is retried without counting its attempts, from the
+    /// first such failure; past it, attempts count again (see `worker::wait_for_storage`).
+    pub storage_wait: Duration,
+    /// The longest delay between two tries of a job waiting for storage.
+    pub storage_retry_max: Duration,
     /// On shutdown, how long running jobs may take to finish before they are released.
     pub shutdown_grace: Duration,
 }
@@ -47,6 +52,8 @@ impl Default for JobSettings {
             max_attempts: 3,
             poll: Duration::from_millis(500),
             retry_delay: Duration::from_secs(2),
+            storage_wait: Duration::from_secs(3600),
+            storage_retry_max: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(20),
         }
     }

@@ -129,8 +129,10 @@ enum Outcome {
     Done(hindi_ocr_core::Document, Duration),
     /// Bad input: retrying cannot help.
     Permanent(String),
-    /// Something that may work next time (storage hiccup, runtime error).
+    /// Something that may work next time (runtime error).
     Retryable(String),
+    /// Storage did not answer (`storage` names which): not the job's fault, see [`wait_for_storage`].
+    StorageDown { reason: String, storage: &'static str },
 }
 
 async fn run_job(ctx: &JobContext, worker: &str, job: Job, shutdown: watch::Receiver<bool>) {
@@ -149,7 +151,11 @@ async fn run_job_in_span(ctx: &JobContext, worker: &str, job: Job, mut shutdown:
         }
         Err(e) => {
             tracing::warn!(error = %e, "reading the document failed");
-            retry_or_fail(ctx, worker, &job, &unavailable("the document could not be read", &e), true).await;
+            let reason = unavailable("the document could not be read", &e);
+            match storage_name(&e) {
+                Some(storage) => wait_for_storage(ctx, worker, &job, &reason, storage).await,
+                None => retry_or_fail(ctx, worker, &job, &reason, true).await,
+            }
             return;
         }
     };
@@ -200,6 +206,7 @@ async fn run_job_in_span(ctx: &JobContext, worker: &str, job: Job, mut shutdown:
         Outcome::Done(result, elapsed) => complete(ctx, worker, &job, result, elapsed).await,
         Outcome::Permanent(reason) => retry_or_fail(ctx, worker, &job, &reason, false).await,
         Outcome::Retryable(reason) => retry_or_fail(ctx, worker, &job, &reason, true).await,
+        Outcome::StorageDown { reason, storage } => wait_for_storage(ctx, worker, &job, &reason, storage).await,
     }
 }
 
@@ -248,7 +255,11 @@ async fn attempt_ocr(ctx: &JobContext, job: &Job, doc: &Document) -> Outcome {
         Err(StorageError::NotFound { .. }) => return Outcome::Permanent("the uploaded file is missing".into()),
         Err(e) => {
             tracing::warn!(error = %e, "reading the uploaded file failed");
-            return Outcome::Retryable(unavailable("the uploaded file could not be read", &e));
+            let reason = unavailable("the uploaded file could not be read", &e);
+            return match storage_name(&e) {
+                Some(storage) => Outcome::StorageDown { reason, storage },
+                None => Outcome::Retryable(reason),
+            };
         }
     };
     // Page progress goes from the blocking OCR thread to an async task that writes it to the store.
@@ -339,7 +350,11 @@ async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_c
         }
         Err(e) => {
             tracing::warn!(error = %e, "saving the result failed");
-            retry_or_fail(ctx, worker, job, &unavailable("the result could not be saved", &e), true).await;
+            let reason = unavailable("the result could not be saved", &e);
+            match storage_name(&e) {
+                Some(storage) => wait_for_storage(ctx, worker, job, &reason, storage).await,
+                None => retry_or_fail(ctx, worker, job, &reason, true).await,
+            }
             return;
         }
     };
@@ -386,6 +401,53 @@ async fn retry_or_fail(ctx: &JobContext, worker: &str, job: &Job, reason: &str, 
     }
 }
 
+/// An attempt failed because storage did not answer. That is not the job's fault, and counting it would fail
+/// the document within seconds of an outage (retries after 2 s and 4 s): instead the job is put back with its
+/// attempt uncounted, to run again after a delay that grows with the outage (each wait as long as the outage
+/// has lasted so far, so the tries double apart: `retry_delay`, then 2x, 4x ..., at most `storage_retry_max`).
+/// The document says `queued`, with an error that says what it waits for. Past `storage_wait` since the job
+/// first found storage down, the attempt counts as any other (so a store that never comes back, or a damaged
+/// disk, still ends in `failed`).
+async fn wait_for_storage(ctx: &JobContext, worker: &str, job: &Job, reason: &str, storage: &str) {
+    let t = now();
+    let since = job.waiting_since.unwrap_or(t);
+    let waited = (t - since).to_std().unwrap_or_default();
+    if waited >= ctx.settings.storage_wait {
+        retry_or_fail(ctx, worker, job, reason, true).await;
+        return;
+    }
+    let delay = waited.max(ctx.settings.retry_delay).min(ctx.settings.storage_retry_max.max(ctx.settings.retry_delay));
+    let waiting = format!(
+        "waiting for {storage}: {reason}; OCR goes on by itself when it answers again (next try in {} s)",
+        delay.as_secs().max(1)
+    );
+    tracing::warn!(reason, waited_s = waited.as_secs(), delay_s = delay.as_secs(), "storage unreachable; job waits");
+    match persist(ctx, || ctx.store.defer_job(&job.id, worker, &waiting, delay, since, t)).await {
+        Ok(_) => {
+            ctx.metrics.jobs_finished.with_label_values(&["waiting"]).inc();
+            let update = DocumentUpdate {
+                status: Some(DocumentStatus::Queued),
+                error: Some(Some(waiting)),
+                attempts: Some(job.attempts.saturating_sub(1)),
+                ..Default::default()
+            };
+            let _ = persist(ctx, || ctx.store.update_document(&job.user_id, &job.document_id, &update)).await;
+            ctx.events.publish(&job.document_id);
+        }
+        // The job stays `running` until its lease expires; then it is claimed again (or swept as failed).
+        Err(e) => tracing::warn!(error = %e, "recording the wait failed"),
+    }
+}
+
+/// Which storage a back-end failure is (as users read it), `None` for errors that are not outages.
+fn storage_name(e: &StorageError) -> Option<&'static str> {
+    match e {
+        StorageError::Backend { backend: "s3" | "local-blobs", .. } => Some("file storage"),
+        StorageError::Backend { .. } => Some("the database"),
+        _ => None,
+    }
+}
+
 /// Runs a store write that records the outcome of a job, retrying while the back end is unreachable, for up
 /// to one lease: a short database outage must not throw away a finished OCR run (a long document would be
 /// read again) or leave a document `processing` after its job ended. Other errors return at once.
@@ -412,5 +474,163 @@ fn unavailable(what: &str, e: &StorageError) -> String {
     match e.outage() {
         Some(outage) => format!("{what}: {outage}"),
         None => format!("{what}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::blob::{BlobStore, ByteStream, byte_stream_from};
+    use crate::jobs::JobSettings;
+    use crate::model::new_id;
+    use crate::store::StorageResult;
+    use crate::testing::FixedRecognizer;
+
+    /// Local blobs that fail like an S3 that does not answer while `down` is set (uploads always work).
+    struct Flaky {
+        inner: Arc<dyn BlobStore>,
+        down: AtomicBool,
+    }
+
+    impl Flaky {
+        fn check(&self) -> StorageResult<()> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StorageError::backend("s3", "dispatch failure: connection refused"));
+            }
+            Ok(())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl BlobStore for Flaky {
+        fn kind(&self) -> &'static str {
+            "s3"
+        }
+        async fn ping(&self) -> StorageResult<()> {
+            self.check()
+        }
+        async fn put(&self, key: &BlobKey, body: ByteStream, limit: u64) -> StorageResult<u64> {
+            self.inner.put(key, body, limit).await
+        }
+        async fn get(&self, key: &BlobKey) -> StorageResult<Bytes> {
+            self.check()?;
+            self.inner.get(key).await
+        }
+        async fn delete(&self, key: &BlobKey) -> StorageResult<()> {
+            self.check()?;
+            self.inner.delete(key).await
+        }
+    }
+
+    fn page_png() -> Vec<u8> {
+        let mut img = image::GrayImage::from_pixel(400, 120, image::Luma([255]));
+        for g in 0..20u32 {
+            for y in 45..75u32 {
+                for x in (20 + g * 18)..(20 + g * 18 + 12) {
+                    img.put_pixel(x, y, image::Luma([20]));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
+        out
+    }
+
+    /// A queued document whose file is in `Flaky` blobs that are down, and one worker on it.
+    async fn queued_while_down(
+        dir: &std::path::Path,
+        settings: JobSettings,
+    ) -> (Arc<JobContext>, Arc<Flaky>, Document, WorkerPool) {
+        let store = crate::store::open(None, dir, crate::store::DEFAULT_DATABASE).await.expect("store");
+        let local = crate::blob::open(crate::blob::BlobLocation::parse(None, dir).expect("blobs")).await.expect("blobs");
+        let blobs = Arc::new(Flaky { inner: local, down: AtomicBool::new(true) });
+        let ctx = Arc::new(JobContext {
+            store,
+            blobs: Arc::clone(&blobs) as Arc<dyn BlobStore>,
+            recognizer: Arc::new(FixedRecognizer::new("नमस्ते")),
+            events: Default::default(),
+            work: Default::default(),
+            metrics: Arc::new(crate::metrics::Metrics::new().expect("metrics")),
+            settings,
+            sealer: crate::jobs::sealed::PasswordSealer::new(&[7u8; 32]),
+        });
+        let user = crate::model::User::new("wait@example.com", "x".into());
+        ctx.store.create_user(&user).await.expect("user");
+        let id = new_id();
+        let key = BlobKey::for_document(&user.id, &id).expect("key");
+        let png = page_png();
+        ctx.blobs.put(&key, byte_stream_from(png.clone()), 1 << 20).await.expect("put");
+        let doc = Document::new(&id, &user.id, None, "p.png", "image/png", png.len() as u64, key.as_str());
+        ctx.store.create_document(&doc).await.expect("document");
+        ctx.enqueue(&doc).await.expect("enqueue");
+        let pool = WorkerPool::start(Arc::clone(&ctx), 1, "t");
+        (ctx, blobs, doc, pool)
+    }
+
+    fn settings(storage_wait: Duration) -> JobSettings {
+        JobSettings {
+            lease: Duration::from_secs(5),
+            max_attempts: 2,
+            poll: Duration::from_millis(20),
+            retry_delay: Duration::from_millis(50),
+            storage_wait,
+            storage_retry_max: Duration::from_millis(400),
+            shutdown_grace: Duration::from_secs(1),
+        }
+    }
+
+    async fn wait_status(ctx: &JobContext, doc: &Document, status: DocumentStatus, within: Duration) -> Document {
+        let deadline = Instant::now() + within;
+        loop {
+            let d = ctx.store.get_document(&doc.user_id, &doc.id).await.expect("get");
+            if d.status == status {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "not {status:?} after {within:?}: {d:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// File storage down for far longer than the counted retries last (50 ms, 100 ms): the document waits,
+    /// `queued` with an error that says so, its attempts not used up; it completes by itself once storage is
+    /// back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn storage_outage_waits_uncounted_then_completes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (ctx, blobs, doc, pool) = queued_while_down(dir.path(), settings(Duration::from_secs(600))).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let d = ctx.store.get_document(&doc.user_id, &doc.id).await.expect("get");
+        assert!(matches!(d.status, DocumentStatus::Queued | DocumentStatus::Processing), "{d:?}");
+        let error = d.error.clone().unwrap_or_default();
+        let expected = "waiting for file storage: the uploaded file could not be read: file storage is not answering";
+        assert!(error.starts_with(expected), "{d:?}");
+        assert!(!error.contains("connection refused"), "{error}");
+        let waits = ctx.metrics.jobs_finished.with_label_values(&["waiting"]).get();
+        // 50, 50, 100, 200, 400, 400 ms apart: tries that double, up to the cap.
+        assert!((4..=9).contains(&waits), "{waits} tries in 1.5 s");
+        let jobs = ctx.store.count_jobs().await.expect("count");
+        assert_eq!(jobs.failed, 0, "{jobs:?}");
+
+        blobs.down.store(false, Ordering::SeqCst);
+        let d = wait_status(&ctx, &doc, DocumentStatus::Completed, Duration::from_secs(5)).await;
+        assert_eq!((d.attempts, d.error.as_deref()), (1, None), "{d:?}");
+        assert_eq!(d.ocr_text.as_deref().map(|t| t.contains("नमस्ते")), Some(true), "{d:?}");
+        pool.shutdown().await;
+    }
+
+    /// Past `storage_wait` the attempts count again, so storage that never comes back still ends in `failed`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn storage_wait_is_bounded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (ctx, _blobs, doc, pool) = queued_while_down(dir.path(), settings(Duration::from_millis(300))).await;
+        let d = wait_status(&ctx, &doc, DocumentStatus::Failed, Duration::from_secs(5)).await;
+        assert_eq!(d.attempts, 2, "{d:?}");
+        assert_eq!(d.error.as_deref(), Some("the uploaded file could not be read: file storage is not answering"));
+        assert!(ctx.metrics.jobs_finished.with_label_values(&["waiting"]).get() >= 2);
+        pool.shutdown().await;
     }
 }

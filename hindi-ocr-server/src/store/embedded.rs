@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     run_after INTEGER NOT NULL,
     last_error TEXT,
     created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    waiting_since INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_state_run_after ON jobs (state, run_after);
 CREATE INDEX IF NOT EXISTS jobs_document ON jobs (document_id);
@@ -209,6 +210,7 @@ fn job_from(row: &Row<'_>) -> rusqlite::Result<Job> {
         lease_expires_at: opt_time_at(row, "lease_expires_at")?,
         run_after: time_at(row, "run_after")?,
         last_error: row.get("last_error")?,
+        waiting_since: opt_time_at(row, "waiting_since")?,
         created_at: time_at(row, "created_at")?,
         updated_at: time_at(row, "updated_at")?,
     })
@@ -307,12 +309,15 @@ impl EmbeddedStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
         // Columns added after the first release: stores made before them get them here.
-        let has = |column: &str| -> rusqlite::Result<bool> {
-            let mut st = conn.prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = ?1")?;
-            st.exists([column])
+        let has = |table: &str, column: &str| -> rusqlite::Result<bool> {
+            let mut st = conn.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?;
+            st.exists([table, column])
         };
-        if !has("pdf_password")? {
+        if !has("documents", "pdf_password")? {
             conn.execute_batch("ALTER TABLE documents ADD COLUMN pdf_password TEXT")?;
+        }
+        if !has("jobs", "waiting_since")? {
+            conn.execute_batch("ALTER TABLE jobs ADD COLUMN waiting_since INTEGER")?;
         }
         Ok(())
     }
@@ -619,8 +624,8 @@ impl Store for EmbeddedStore {
         self.with_conn(move |conn| {
             conn.execute(
                 "INSERT INTO jobs (id, document_id, user_id, state, attempts, max_attempts, lease_owner,
-                    lease_expires_at, run_after, last_error, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    lease_expires_at, run_after, last_error, created_at, updated_at, waiting_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     j.id,
                     j.document_id,
@@ -634,6 +639,7 @@ impl Store for EmbeddedStore {
                     j.last_error,
                     millis(j.created_at),
                     millis(j.updated_at),
+                    j.waiting_since.map(millis),
                 ],
             )
             .map_err(|e| insert_err("job", e))?;
@@ -736,6 +742,32 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn defer_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        error: &str,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Job> {
+        self.job_update(
+            job_id,
+            "UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), lease_owner = NULL,
+                lease_expires_at = NULL, run_after = ?1, last_error = ?2, waiting_since = ?3, updated_at = ?4
+             WHERE id = ?5 AND state = 'running' AND lease_owner = ?6 RETURNING *",
+            vec![
+                int(millis(add_duration(now, delay))),
+                text(error),
+                int(millis(waiting_since)),
+                int(millis(now)),
+                text(job_id),
+                text(worker_id),
+            ],
+        )
+        .await
+    }
+
     async fn fail_expired_jobs(&self, now: DateTime<Utc>) -> StorageResult<Vec<Job>> {
         let now_ms = millis(now);
         self.with_conn(move |conn| {
@@ -799,5 +831,24 @@ mod tests {
         let sealed = Document { pdf_password: Some("v1.x".into()), ..doc };
         write_document(&conn, &sealed, true).unwrap();
         assert_eq!(document_owned(&conn, "u1", "d1").unwrap().pdf_password.as_deref(), Some("v1.x"));
+    }
+
+    #[test]
+    fn a_store_made_before_storage_waits_gets_the_column() {
+        let conn = Connection::open_in_memory().unwrap();
+        // The jobs table without waiting_since, with a job in it.
+        let old = SCHEMA.replace(",\n    waiting_since INTEGER\n", "\n");
+        assert_ne!(old, SCHEMA);
+        conn.execute_batch(&old).unwrap();
+        conn.execute(
+            "INSERT INTO jobs (id, document_id, user_id, state, attempts, max_attempts, run_after, created_at,
+                updated_at) VALUES ('j1', 'd1', 'u1', 'queued', 0, 3, 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+        EmbeddedStore::prepare(&conn).unwrap();
+        EmbeddedStore::prepare(&conn).unwrap();
+        let job = conn.query_row("SELECT * FROM jobs WHERE id = 'j1'", [], job_from).unwrap();
+        assert_eq!((job.id.as_str(), job.waiting_since), ("j1", None));
     }
 }

@@ -211,6 +211,21 @@ pub trait Store: Send + Sync + 'static {
     /// Gives a running job back (graceful shutdown): `queued`, claimable at once, and the attempt is not
     /// counted. LeaseLost unless `running` under `worker_id`.
     async fn release_job(&self, job_id: &str, worker_id: &str, now: DateTime<Utc>) -> StorageResult<Job>;
+    /// Puts a running job back because what it needed was unreachable (its storage is down: not the job's
+    /// fault): `queued`, claimable from `now + delay`, and its attempt is not counted (as [`release_job`]).
+    /// `lastError` is set to `error` and `waitingSince` to `waiting_since`. LeaseLost unless `running` under
+    /// `worker_id`.
+    ///
+    /// [`release_job`]: Store::release_job
+    async fn defer_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        error: &str,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Job>;
     /// Ends, as `failed`, every `running` job whose lease expired with no attempts left (its workers kept
     /// dying); returns them so the caller can mark their documents failed. Claims never pick these up.
     async fn fail_expired_jobs(&self, now: DateTime<Utc>) -> StorageResult<Vec<Job>>;

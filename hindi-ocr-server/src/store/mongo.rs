@@ -245,6 +245,7 @@ fn job_doc(j: &Job) -> BsonDoc {
         "leaseOwner": opt(j.lease_owner.clone()), "leaseExpiresAt": j.lease_expires_at.map_or(Bson::Null, date),
         "runAfter": date(j.run_after), "lastError": opt(j.last_error.clone()),
         "createdAt": date(j.created_at), "updatedAt": date(j.updated_at),
+        "waitingSince": j.waiting_since.map_or(Bson::Null, date),
     }
 }
 
@@ -262,6 +263,7 @@ fn job_from(doc: &BsonDoc) -> StorageResult<Job> {
         lease_expires_at: f.opt_time("leaseExpiresAt")?,
         run_after: f.time("runAfter")?,
         last_error: f.opt_str("lastError")?,
+        waiting_since: f.opt_time("waitingSince")?,
         created_at: f.time("createdAt")?,
         updated_at: f.time("updatedAt")?,
     })
@@ -772,6 +774,27 @@ impl Store for MongoStore {
         let update = doc! {
             "$set": { "state": "queued", "leaseOwner": Bson::Null, "leaseExpiresAt": Bson::Null,
                       "runAfter": date(now), "updatedAt": date(now) },
+            "$inc": { "attempts": -1, "attemptsLeft": 1 },
+        };
+        match self.owned_job_update(job_id, worker_id, doc! { "attempts": { "$gt": 0 } }, update).await? {
+            Some(job) => Ok(job),
+            None => Err(self.lease_error(job_id).await),
+        }
+    }
+
+    async fn defer_job(
+        &self,
+        job_id: &str,
+        worker_id: &str,
+        error: &str,
+        delay: Duration,
+        waiting_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Job> {
+        let update = doc! {
+            "$set": { "state": "queued", "leaseOwner": Bson::Null, "leaseExpiresAt": Bson::Null,
+                      "runAfter": date(add_duration(now, delay)), "lastError": error,
+                      "waitingSince": date(waiting_since), "updatedAt": date(now) },
             "$inc": { "attempts": -1, "attemptsLeft": 1 },
         };
         match self.owned_job_update(job_id, worker_id, doc! { "attempts": { "$gt": 0 } }, update).await? {
