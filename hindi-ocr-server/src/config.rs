@@ -28,6 +28,13 @@ pub struct BackendArgs {
     #[arg(long, env = "HINDI_OCR_DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Longest time one MongoDB operation may take, in seconds; past it the request fails with `503` (a job
+    /// waits for storage). The driver bounds only finding a server (5 s here; `serverSelectionTimeoutMS` in the
+    /// URL wins) and connecting (3 s; `connectTimeoutMS`), not an answer on an open connection, and refuses
+    /// `socketTimeoutMS`: this is that bound.
+    #[arg(long, env = "HINDI_OCR_DATABASE_TIMEOUT_SECS", default_value_t = 10)]
+    pub database_timeout_secs: u64,
+
     /// MongoDB database name (when the URL names none).
     #[arg(long, env = "HINDI_OCR_DATABASE_NAME", default_value = "hindi_ocr")]
     pub database_name: String,
@@ -49,6 +56,12 @@ pub struct BackendArgs {
     /// Use path-style S3 URLs (`endpoint/bucket/key`); most S3-compatible servers need this.
     #[arg(long, env = "HINDI_OCR_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
     pub s3_path_style: bool,
+
+    /// Longest time one S3 call may take, all its retries together, in seconds (a file of up to 25 MB is
+    /// stored in calls of at most 8 MiB each); small calls (delete, bucket check, starting or aborting an
+    /// upload) get at most 10 s of it. Past it the request fails with `503` (a job waits for storage).
+    #[arg(long, env = "HINDI_OCR_S3_TIMEOUT_SECS", default_value_t = 30)]
+    pub s3_timeout_secs: u64,
 
     /// Create the S3 bucket at start if it does not exist (single-node setups and tests).
     #[arg(long, env = "HINDI_OCR_S3_CREATE_BUCKET", default_value_t = false, action = clap::ArgAction::Set,
@@ -117,6 +130,11 @@ impl BackendArgs {
     /// The lease duration.
     pub fn lease(&self) -> Duration {
         Duration::from_secs(self.lease_secs.max(1))
+    }
+
+    /// The MongoDB operation time limit.
+    pub fn database_timeout(&self) -> Duration {
+        Duration::from_secs(self.database_timeout_secs.max(1))
     }
 
     /// In-process worker count: the flag, or the machine's cores.

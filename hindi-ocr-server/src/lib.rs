@@ -79,7 +79,7 @@ fn init_logging(format: LogFormat) {
 
 /// What both `serve` and `worker` open: store, blob store, engine, job context.
 async fn open_backend(args: &BackendArgs, secret: &[u8]) -> anyhow::Result<(Arc<JobContext>, String)> {
-    let store = store::open(args.database_url.as_deref(), &args.data_dir, &args.database_name)
+    let store = store::open(args.database_url.as_deref(), &args.data_dir, &args.database_name, args.database_timeout())
         .await
         .context("opening the store")?;
     let mut location = BlobLocation::parse(args.blob_url.as_deref(), &args.data_dir).context("blob URL")?;
@@ -88,6 +88,7 @@ async fn open_backend(args: &BackendArgs, secret: &[u8]) -> anyhow::Result<(Arc<
         s3.region = args.s3_region.clone();
         s3.force_path_style = args.s3_path_style;
         s3.create_bucket = args.s3_create_bucket;
+        s3.timeout = Duration::from_secs(args.s3_timeout_secs.max(1));
     }
     let blobs = blob::open(location).await.context("opening the blob store")?;
     tracing::info!(store = store.kind(), blobs = blobs.kind(), "storage ready");

@@ -50,7 +50,8 @@ pub async fn test_state(
     workers: usize,
     settings: HttpSettings,
 ) -> anyhow::Result<(AppState, WorkerPool)> {
-    let store = crate::store::open(None, dir, crate::store::DEFAULT_DATABASE).await?;
+    use crate::store::{DEFAULT_DATABASE, DEFAULT_OPERATION_TIMEOUT};
+    let store = crate::store::open(None, dir, DEFAULT_DATABASE, DEFAULT_OPERATION_TIMEOUT).await?;
     let blobs = crate::blob::open(crate::blob::BlobLocation::parse(None, dir)?).await?;
     let metrics = Arc::new(Metrics::new()?);
     let batcher = BatchingRecognizer::start(recognizer, 16, Duration::from_millis(2), Some(Arc::clone(&metrics)))?;

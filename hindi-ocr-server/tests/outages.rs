@@ -65,11 +65,33 @@ impl Gate {
 
     /// The service is back on the same port.
     async fn restore(&self) {
+        self.cut();
+        let listener = self.rebind().await;
+        self.serve(listener);
+    }
+
+    /// The service hangs: open connections are dropped, new ones are accepted and never answered (a server
+    /// that is stopped, or a path that drops packets). `restore` ends it.
+    async fn hang(&self) {
+        self.cut();
+        let listener = self.rebind().await;
+        let accept = tokio::spawn(async move {
+            // Held, unread, until the task is aborted (which drops them).
+            let mut held = Vec::new();
+            while let Ok((inbound, _)) = listener.accept().await {
+                held.push(inbound);
+            }
+        });
+        self.tasks.lock().unwrap().push(accept.abort_handle());
+    }
+
+    /// The gate's port again, once the aborted listener is gone.
+    async fn rebind(&self) -> TcpListener {
         // The aborted listener is dropped when its task is; wait until the port can be bound again.
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             match listen(self.port) {
-                Ok(listener) => return self.serve(listener),
+                Ok(listener) => return listener,
                 Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
                 Err(e) => panic!("gate port {} could not be bound again: {e}", self.port),
             }
@@ -409,6 +431,22 @@ impl PrivateFerret {
         }
     }
 
+    /// SIGSTOP: it keeps its port and connections (the kernel even accepts new ones) but answers nothing, as
+    /// a hung server does.
+    fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT: it answers again.
+    fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        assert!(Command::new("kill").args([sig, &pid]).status().expect("kill").success(), "kill {sig} {pid}");
+    }
+
     /// SIGKILL: gone at once, mid-request if it had one.
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -496,5 +534,95 @@ async fn pdf_job_survives_restart_of_both_stores() {
     for line in ["hindi_ocr_jobs{state=\"done\"} 1", "hindi_ocr_jobs{state=\"running\"} 0", "hindi_ocr_jobs{state=\"queued\"} 0"] {
         assert!(metrics.contains(line), "{line} missing:\n{metrics}");
     }
+    server.stop();
+}
+
+/// S3 accepts connections and never answers: requests that need it get `503` within the S3 time limit
+/// (`--s3-timeout-secs`, 2 s here; without it an S3 call waited 120 s per attempt), and all works again when
+/// it answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_s3_answers_503_within_the_time_limit() {
+    let Some((url, db, endpoint, bucket)) = services("hung_s3_answers_503_within_the_time_limit") else { return };
+    let s3 = Gate::open(socket_of(&endpoint)).await;
+    let backend = Backend::MongoS3 { url, db, endpoint: format!("http://{}", s3.addr()), bucket };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Proc::serve(dir.path(), &backend, &["--workers", "0", "--s3-timeout-secs", "2"]);
+    let c = Client::new(&server.url);
+    let token = c.signup("s3-hang@example.com", "correct horse battery").await;
+    let t = Some(token.as_str());
+    let a = id(&c.upload("/api/documents", t, line_image(), "a.png", None).await);
+
+    s3.hang().await;
+    let started = Instant::now();
+    let (file_path, doc_path) = (format!("/api/documents/{a}/file"), format!("/api/documents/{a}"));
+    let (upload, download, delete, ready) = tokio::join!(
+        c.upload("/api/documents", t, line_image(), "b.png", None),
+        c.call("GET", &file_path, t, None),
+        c.call("DELETE", &doc_path, t, None),
+        c.call("GET", "/ready", None, None),
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "answers took {elapsed:?} with S3 hung");
+    assert_outage(&upload, "upload");
+    assert_outage(&download, "download");
+    assert_outage(&delete, "delete");
+    assert_eq!(ready.json["checks"]["blobs (s3)"], "unavailable", "{}", ready.json);
+    assert_eq!(c.call("GET", &doc_path, t, None).await.status, 200, "the delete changed nothing");
+
+    s3.restore().await;
+    let file = c.call("GET", &file_path, t, None).await;
+    assert_eq!((file.status, file.bytes.as_slice()), (200, line_image().as_slice()));
+    assert_eq!(c.upload("/api/documents", t, line_image(), "b.png", None).await.status, 201);
+    assert_eq!(c.call("DELETE", &doc_path, t, None).await.status, 204);
+    server.stop();
+}
+
+/// The database stops answering (a private FerretDB, SIGSTOP: connections stay open, nothing comes back):
+/// requests get `503` within the database time limit (`--database-timeout-secs`, 2 s here; the driver itself
+/// would wait for ever on an open connection), and all works again when it answers (SIGCONT).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_database_answers_503_within_the_time_limit() {
+    let Some((_, db, endpoint, bucket)) = services("hung_database_answers_503_within_the_time_limit") else { return };
+    if !PrivateFerret::binary().exists() {
+        assert!(std::env::var("HINDI_OCR_REQUIRE_SERVICES").as_deref() != Ok("1"), "no .tools/bin/ferretdb: run `make services`");
+        eprintln!("note: no .tools/bin/ferretdb; hung database test not run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ferret = PrivateFerret::start(&dir.path().join("ferretdb"));
+    let backend = Backend::MongoS3 { url: format!("mongodb://127.0.0.1:{}/", ferret.port), db, endpoint, bucket };
+    let server = Proc::serve(dir.path(), &backend, &["--workers", "0", "--database-timeout-secs", "2"]);
+    let c = Client::new(&server.url);
+    let token = c.signup("db-hang@example.com", "correct horse battery").await;
+    let t = Some(token.as_str());
+    let doc = id(&c.upload("/api/documents", t, line_image(), "d.png", None).await);
+
+    ferret.pause();
+    let started = Instant::now();
+    let creds = json!({"email": "db-hang@example.com", "password": "correct horse battery"});
+    let doc_path = format!("/api/documents/{doc}");
+    let (login, docs, one, upload, health) = tokio::join!(
+        c.call("POST", "/api/auth/login", None, Some(creds.clone())),
+        c.call("GET", "/api/documents", t, None),
+        c.call("GET", &doc_path, t, None),
+        c.upload("/api/documents", t, line_image(), "e.png", None),
+        c.call("GET", "/health", None, None),
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "answers took {elapsed:?} with the database hung");
+    for (a, what) in [(&login, "login"), (&docs, "list documents"), (&one, "get document"), (&upload, "upload")] {
+        assert_outage(a, what);
+    }
+    assert_eq!(health.status, 200);
+
+    ferret.resume();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.call("GET", "/ready", None, None).await.status != 200 {
+        assert!(Instant::now() < deadline, "not ready 30 s after the database answered again:\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(c.call("POST", "/api/auth/login", None, Some(creds)).await.status, 200);
+    let list = c.call("GET", "/api/documents", t, None).await;
+    assert_eq!(list.json["documents"].as_array().map(Vec::len), Some(1), "{}", list.json);
     server.stop();
 }

@@ -8,6 +8,7 @@ pub mod s3;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -111,6 +112,9 @@ pub struct S3Settings {
     pub force_path_style: bool,
     /// Create the bucket at start if it does not exist (handy for tests and single-node setups).
     pub create_bucket: bool,
+    /// Longest time one S3 call may take, its retries included (small calls get at most
+    /// [`s3::SMALL_CALL_TIMEOUT`] of it); a download's body is read within it too.
+    pub timeout: Duration,
 }
 
 impl S3Settings {
@@ -136,6 +140,7 @@ impl S3Settings {
             secret_access_key: None,
             force_path_style: false,
             create_bucket: false,
+            timeout: s3::DEFAULT_TIMEOUT,
         })
     }
 }

@@ -27,6 +27,15 @@ use super::{BlobKey, BlobStore, ByteStream, S3Settings, StorageError, StorageRes
 
 const BACKEND: &str = "s3";
 
+/// How long one S3 call may take, all its attempts together, unless configured (`S3Settings::timeout`):
+/// enough to store an 8 MiB part (a file of up to 25 MB is at most 4 of them) on a slow link; a server that
+/// hangs costs a request this long, then a `503`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most a small call (delete, bucket check, starting or aborting a multipart upload) may take.
+pub const SMALL_CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Opening a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The next chunk of an upload, with the running `size` checked against `limit`; `None` at the end.
 async fn next_chunk(body: &mut ByteStream, size: &mut u64, limit: u64) -> StorageResult<Option<Bytes>> {
     match body.next().await {
@@ -71,12 +80,21 @@ impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
     }
 }
 
+/// Time limits of S3 calls: `limit` for each call with all its attempts (the SDK's operation timeout; a hung
+/// server would otherwise keep a request until the SDK's attempts ran out), `CONNECT_TIMEOUT` (or less) to
+/// connect.
+fn timeouts(limit: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT.min(limit)).operation_timeout(limit).build()
+}
+
 /// Blobs in an S3 bucket.
 #[derive(Debug, Clone)]
 pub struct S3BlobStore {
     client: Client,
     bucket: String,
     prefix: String,
+    /// Longest time of one call.
+    timeout: Duration,
 }
 
 impl S3BlobStore {
@@ -100,12 +118,7 @@ impl S3BlobStore {
             .force_path_style(settings.force_path_style)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(120))
-                    .build(),
-            )
+            .timeout_config(timeouts(settings.timeout))
             .http_client(http_client);
         if let Some(endpoint) = &settings.endpoint {
             config = config.endpoint_url(endpoint);
@@ -114,6 +127,7 @@ impl S3BlobStore {
             client: Client::from_conf(config.build()),
             bucket: settings.bucket.clone(),
             prefix: settings.prefix.clone(),
+            timeout: settings.timeout,
         };
         if settings.create_bucket {
             store.ensure_bucket().await?;
@@ -122,7 +136,8 @@ impl S3BlobStore {
     }
 
     async fn ensure_bucket(&self) -> StorageResult<()> {
-        match self.client.head_bucket().bucket(&self.bucket).send().await {
+        let head = self.client.head_bucket().bucket(&self.bucket).customize().config_override(self.small_call());
+        match head.send().await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => match self.client.create_bucket().bucket(&self.bucket).send().await {
                 Ok(_) => Ok(()),
@@ -132,6 +147,11 @@ impl S3BlobStore {
             },
             Err(e) => Err(s3_err("HeadBucket", e)),
         }
+    }
+
+    /// The configuration of a small call: its shorter time limit.
+    fn small_call(&self) -> aws_sdk_s3::config::Builder {
+        aws_sdk_s3::config::Builder::default().timeout_config(timeouts(self.timeout.min(SMALL_CALL_TIMEOUT)))
     }
 
     fn object_key(&self, key: &BlobKey) -> String {
@@ -204,7 +224,14 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn ping(&self) -> StorageResult<()> {
-        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| s3_err("HeadBucket", e))?;
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .customize()
+            .config_override(self.small_call())
+            .send()
+            .await
+            .map_err(|e| s3_err("HeadBucket", e))?;
         Ok(())
     }
 
@@ -241,6 +268,8 @@ impl BlobStore for S3BlobStore {
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(&object_key)
+            .customize()
+            .config_override(self.small_call())
             .send()
             .await
             .map_err(|e| s3_err("CreateMultipartUpload", e))?;
@@ -257,6 +286,8 @@ impl BlobStore for S3BlobStore {
                 .bucket(&self.bucket)
                 .key(&object_key)
                 .upload_id(&upload_id)
+                .customize()
+                .config_override(self.small_call())
                 .send()
                 .await;
         }
@@ -264,21 +295,32 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn get(&self, key: &BlobKey) -> StorageResult<Bytes> {
-        let out = match self.client.get_object().bucket(&self.bucket).key(self.object_key(key)).send().await {
-            Ok(out) => out,
-            Err(e) if is_not_found(&e) => return Err(StorageError::not_found("blob")),
-            Err(e) => return Err(s3_err("GetObject", e)),
+        // The operation timeout ends with the answer's headers; the body is read within the same limit.
+        let whole = async {
+            let out = match self.client.get_object().bucket(&self.bucket).key(self.object_key(key)).send().await {
+                Ok(out) => out,
+                Err(e) if is_not_found(&e) => return Err(StorageError::not_found("blob")),
+                Err(e) => return Err(s3_err("GetObject", e)),
+            };
+            let data = out
+                .body
+                .collect()
+                .await
+                .map_err(|e| StorageError::Backend { backend: BACKEND, message: format!("GetObject body: {e}") })?;
+            Ok(data.into_bytes())
         };
-        let data = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StorageError::Backend { backend: BACKEND, message: format!("GetObject body: {e}") })?;
-        Ok(data.into_bytes())
+        match tokio::time::timeout(self.timeout, whole).await {
+            Ok(result) => result,
+            Err(_) => Err(StorageError::Backend {
+                backend: BACKEND,
+                message: format!("GetObject: no whole answer within {} ms", self.timeout.as_millis()),
+            }),
+        }
     }
 
     async fn delete(&self, key: &BlobKey) -> StorageResult<()> {
-        match self.client.delete_object().bucket(&self.bucket).key(self.object_key(key)).send().await {
+        let delete = self.client.delete_object().bucket(&self.bucket).key(self.object_key(key));
+        match delete.customize().config_override(self.small_call()).send().await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),
             Err(e) => Err(s3_err("DeleteObject", e)),

@@ -545,7 +545,9 @@ mod tests {
         dir: &std::path::Path,
         settings: JobSettings,
     ) -> (Arc<JobContext>, Arc<Flaky>, Document, WorkerPool) {
-        let store = crate::store::open(None, dir, crate::store::DEFAULT_DATABASE).await.expect("store");
+        let store = crate::store::open(None, dir, crate::store::DEFAULT_DATABASE, crate::store::DEFAULT_OPERATION_TIMEOUT)
+            .await
+            .expect("store");
         let local = crate::blob::open(crate::blob::BlobLocation::parse(None, dir).expect("blobs")).await.expect("blobs");
         let blobs = Arc::new(Flaky { inner: local, down: AtomicBool::new(true) });
         let ctx = Arc::new(JobContext {

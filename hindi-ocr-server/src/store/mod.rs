@@ -12,6 +12,7 @@
 //!   again.
 
 pub mod embedded;
+pub mod limited;
 pub mod mongo;
 
 use std::path::Path;
@@ -278,12 +279,28 @@ impl StoreLocation {
 /// The MongoDB database used when neither the URL nor the configuration names one.
 pub const DEFAULT_DATABASE: &str = "hindi_ocr";
 
+/// How long one MongoDB operation may take by default (see [`limited::TimeLimited`]).
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Opens the store a database URL names (see [`StoreLocation::parse`]), creating the file, tables,
 /// collections and indexes it needs. `default_database` is the MongoDB database when the URL names none.
-pub async fn open(url: Option<&str>, data_dir: &Path, default_database: &str) -> StorageResult<Arc<dyn Store>> {
+/// Each MongoDB call fails after `operation_timeout` ([`limited::TimeLimited`]), and so does connecting
+/// (with creating the indexes) after `operation_timeout`, at least 30 s. The embedded store has no such limit
+/// (a local file; SQLite waits up to 30 s for a lock another process holds).
+pub async fn open(
+    url: Option<&str>,
+    data_dir: &Path,
+    default_database: &str,
+    operation_timeout: Duration,
+) -> StorageResult<Arc<dyn Store>> {
     match StoreLocation::parse(url, data_dir, default_database)? {
         StoreLocation::Mongo { url, default_database } => {
-            Ok(Arc::new(mongo::MongoStore::connect(&url, &default_database).await?))
+            let limit = operation_timeout.max(Duration::from_millis(1));
+            let connect = mongo::MongoStore::connect(&url, &default_database);
+            let store = tokio::time::timeout(limit.max(Duration::from_secs(30)), connect).await.map_err(|_| {
+                StorageError::backend("mongodb", "no answer while connecting and creating indexes")
+            })??;
+            Ok(Arc::new(limited::TimeLimited::new(Arc::new(store), limit, "mongodb")))
         }
         StoreLocation::Embedded(path) => Ok(Arc::new(embedded::EmbeddedStore::open(&path).await?)),
     }
