@@ -68,6 +68,11 @@ pub struct Page {
     /// existed: 0.)
     #[serde(default)]
     pub rotation: u16,
+    /// When the image was a photo of the page seen at an angle: the page's corners in the image (top-left,
+    /// top-right, bottom-right, bottom-left, pixels), warped to a rectangle before reading. `width`, `height`
+    /// and the boxes are then of that rectangle (before the turn by `rotation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quad: Option<[(f32, f32); 4]>,
     /// Measured skew in degrees (positive: text rises to the right); boxes are in the deskewed frame.
     pub skew: f32,
     /// Lines in reading order.

@@ -1,12 +1,13 @@
 //! Page analysis: from a page image to text lines (with word boxes) ready for the line recogniser.
 //!
-//! binarise (Sauvola, [`binarize`]) -> turn pages lying sideways or upside down upright ([`orientation`]) ->
+//! a photo of a page seen at an angle warped back to a rectangle ([`page_quad`]) -> binarise (Sauvola,
+//! [`binarize`]) -> turn pages lying sideways or upside down upright ([`orientation`]) ->
 //! measure and remove skew ([`deskew`]) -> connected components, drop
 //! specks, rules and pictures ([`components`]) -> columns ([`columns`]) -> lines that follow the headline,
 //! keeping matras above and below with their line, and words ([`lines`]) -> segments: a line much wider than
 //! the model's input aspect is cut at word gaps so that each piece is read at a legible scale.
 //!
-//! Boxes are in the upright, deskewed frame: the page turned clockwise by [`PageLayout::rotation`] degrees, then
+//! Boxes are in the upright, deskewed frame: the page (rectified when [`PageLayout::quad`] is set) turned clockwise by [`PageLayout::rotation`] degrees, then
 //! rotated by [`PageLayout::skew`] about its centre (same size).
 
 pub mod binarize;
@@ -15,6 +16,7 @@ pub mod components;
 pub mod deskew;
 pub mod lines;
 pub mod orientation;
+pub mod page_quad;
 
 use image::{GrayImage, Luma, Rgb, RgbImage};
 use imageproc::drawing::draw_hollow_rect_mut;
@@ -39,6 +41,9 @@ pub struct AnalysisOptions {
     pub max_segment_aspect: f32,
     /// Detect up to this many column splits (0: single column).
     pub max_column_splits: u32,
+    /// Warp a photo of a page seen at an angle (a bright quadrilateral on a darker background) back to a
+    /// rectangle before reading it.
+    pub rectify_photos: bool,
 }
 
 impl Default for AnalysisOptions {
@@ -50,6 +55,7 @@ impl Default for AnalysisOptions {
             max_skew_deg: deskew::MAX_SKEW_DEG,
             max_segment_aspect: 12.0,
             max_column_splits: 2,
+            rectify_photos: true,
         }
     }
 }
@@ -79,6 +85,10 @@ pub struct LineLayout {
 /// The result of page analysis.
 #[derive(Debug, Clone)]
 pub struct PageLayout {
+    /// The page's corners in the image (top-left, top-right, bottom-right, bottom-left, pixels) when it was a
+    /// photo seen at an angle and was warped to a rectangle first ([`page_quad`]); everything below is then of
+    /// the rectified page.
+    pub quad: Option<page_quad::Quad>,
     /// Page width (upright: after the turn by `rotation`).
     pub width: u32,
     /// Page height (upright).
@@ -108,8 +118,18 @@ fn union(comps: &[Component], idx: &[usize]) -> BBox {
 pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
     let (w, h) = gray.dimensions();
     if w < 4 || h < 4 {
-        return PageLayout { width: w, height: h, rotation: 0, maybe_upside_down: false, skew: 0.0, text_height: 0.0, lines: vec![] };
+        return PageLayout { quad: None, width: w, height: h, rotation: 0, maybe_upside_down: false, skew: 0.0, text_height: 0.0, lines: vec![] };
     }
+    let rectified;
+    let quad = if opts.rectify_photos { page_quad::find(gray) } else { None };
+    let (gray, quad) = match quad.and_then(|q| page_quad::rectify(gray, &q).map(|r| (r, q))) {
+        Some((r, q)) => {
+            rectified = r;
+            (&rectified, Some(q))
+        }
+        None => (gray, None),
+    };
+    let (w, h) = gray.dimensions();
     let window = binarize::default_window(w, h);
     let mut binary = binarize::sauvola_stretched(gray, window, opts.sauvola_k, binarize::Contrast::of(gray));
     let (mut rotation, mut maybe_upside_down) = (0, false);
@@ -126,7 +146,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
         }
     }
     let (w, h) = page.dimensions();
-    let empty = |skew| PageLayout { width: w, height: h, rotation, maybe_upside_down, skew, text_height: 0.0, lines: vec![] };
+    let empty = |skew| PageLayout { quad, width: w, height: h, rotation, maybe_upside_down, skew, text_height: 0.0, lines: vec![] };
     let mut skew = 0.0;
     if opts.deskew {
         skew = deskew::estimate_skew(&binary, opts.max_skew_deg);
@@ -166,7 +186,7 @@ pub fn analyze_page(gray: &GrayImage, opts: &AnalysisOptions) -> PageLayout {
             LineLayout { bbox, words, segments }
         })
         .collect();
-    PageLayout { width: w, height: h, rotation, maybe_upside_down, skew, text_height: th, lines }
+    PageLayout { quad, width: w, height: h, rotation, maybe_upside_down, skew, text_height: th, lines }
 }
 
 /// Cut a line into pieces no wider than `max_aspect` times the padded height, at word gaps, and crop them.

@@ -247,15 +247,15 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
     let start = Instant::now();
     let gray = image_input::opaque(img).to_luma8();
     let (mut w, mut h) = gray.dimensions();
-    let mut rotation = 0;
+    let (mut rotation, mut quad) = (0, None);
     let (skew, lines) = match opts.layout {
         Layout::Line => (0.0, read_as_line(rec, gray, false)?.1),
         Layout::Page | Layout::Auto => {
             let found = layout::analyze_page(&gray, &opts.analysis);
-            (w, h, rotation) = (found.width, found.height, found.rotation);
+            (w, h, rotation, quad) = (found.width, found.height, found.rotation, found.quad);
             // Analysis is cheap next to the model: in auto, a wide strip (upright) is read whole as one line
             // unless analysis finds several lines in it (two long lines cut from a page are also wide).
-            if opts.layout == Layout::Auto && w >= 4 * h && found.lines.len() < 2 {
+            if opts.layout == Layout::Auto && quad.is_none() && w >= 4 * h && found.lines.len() < 2 {
                 // When a few words say upside down and none say otherwise, the model reads it both ways.
                 let upright = layout::orientation::turn(&gray, rotation);
                 let (turned, lines) = read_as_line(rec, upright, found.maybe_upside_down)?;
@@ -267,7 +267,7 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
         }
     };
     let processing_time_ms = start.elapsed().as_secs_f64() * 1000.0;
-    Ok(Page { width: w, height: h, rotation, skew, lines, processing_time_ms, error: None })
+    Ok(Page { width: w, height: h, quad, rotation, skew, lines, processing_time_ms, error: None })
 }
 
 /// The whole image is one line. An image without ink gives no line (the recogniser is not asked). With

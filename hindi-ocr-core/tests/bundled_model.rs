@@ -174,3 +174,50 @@ fn a_born_digital_pdf_reads_as_printed() {
     assert_eq!(doc.pages.len(), 2);
     assert_eq!(doc.text, want.trim_end(), "pages joined by a blank line");
 }
+
+#[test]
+fn a_photo_of_a_page_seen_at_an_angle_is_straightened_and_read() {
+    use hindi_ocr_core::export::to_searchable_pdf;
+    use hindi_ocr_core::pipeline::{DocumentOptions, Layout, read_document};
+    use imageproc::geometric_transformations::{Border, Interpolation, Projection, warp_into};
+    let engine = bundled_engine();
+    let page = stacked_page();
+    let (w, h) = (page.width() as f32, page.height() as f32);
+    // The page on a dark table, photographed from below its bottom edge: the far (top) edge is 30 % narrower
+    // than the near one, and the whole is turned a little.
+    let (pw, ph) = (1.6 * w, 1.7 * h);
+    let corners = [(0.32 * w, 0.25 * h), (1.22 * w, 0.3 * h), (1.45 * w, 1.4 * h), (0.12 * w, 1.35 * h)];
+    let to = Projection::from_control_points([(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)], corners).unwrap();
+    let mut photo = image::GrayImage::from_pixel(pw as u32, ph as u32, image::Luma([70]));
+    let mut on_table = image::GrayImage::from_pixel(pw as u32, ph as u32, image::Luma([0]));
+    warp_into(&page, to, Interpolation::Bilinear, Border::Constant(image::Luma([0])), &mut on_table);
+    let mask = image::GrayImage::from_pixel(page.width(), page.height(), image::Luma([255]));
+    let mut covered = image::GrayImage::new(pw as u32, ph as u32);
+    warp_into(&mask, to, Interpolation::Bilinear, Border::Constant(image::Luma([0])), &mut covered);
+    for (x, y, p) in photo.enumerate_pixels_mut() {
+        let a = covered.get_pixel(x, y)[0] as u32;
+        p[0] = ((on_table.get_pixel(x, y)[0] as u32 * a + 70 * (255 - a)) / 255) as u8;
+    }
+    let opts = DocumentOptions { layout: Layout::Page, ..Default::default() };
+    let bytes = png_bytes(&photo, None);
+    if std::env::var_os("HINDI_OCR_WRITE_FIXTURES").is_some() {
+        // The web page's browser test uploads this photo (tests/fixtures/photo_keystone.jpg).
+        photo.save(fixtures_dir().join("../photo_keystone.jpg")).expect("fixture written");
+    }
+    let doc = read_document(&engine, &bytes, &opts, &mut |_| {}).expect("the photo reads");
+    let want: Vec<String> = expected().into_iter().map(|l| l.text).collect();
+    assert_eq!(doc.text, want.join("\n"));
+    let quad = doc.pages[0].quad.expect("the page was straightened");
+    for (found, real) in quad.iter().zip(corners) {
+        assert!((found.0 - real.0).abs() < 0.05 * pw && (found.1 - real.1).abs() < 0.05 * ph, "{quad:?} vs {corners:?}");
+    }
+    // The option turns it off. (These short lines read right either way; on full pages straightening is what
+    // keeps strongly keystoned photos readable: docs/DOCUMENTS.md.)
+    let mut plain = opts.clone();
+    plain.analysis.rectify_photos = false;
+    assert_eq!(read_document(&engine, &bytes, &plain, &mut |_| {}).expect("reads").pages[0].quad, None);
+    // The searchable PDF is of the straightened page, the size the boxes were measured in.
+    let pdf = to_searchable_pdf(&doc, &bytes, &opts).expect("searchable PDF");
+    let reread = read_document(&engine, &pdf, &opts, &mut |_| {}).expect("the PDF reads");
+    assert_eq!(reread.text, doc.text);
+}

@@ -130,6 +130,9 @@ pub struct Page {
     pub processing_time_ms: f64,
     /// Why this page of a multi-page file could not be decoded or rendered (it then has no lines), or None.
     pub error: Option<String>,
+    /// When the image was a photo of the page seen at an angle: the page's corners in the image ((x, y) of
+    /// top-left, top-right, bottom-right, bottom-left), warped to a rectangle before reading; else None.
+    pub quad: Option<[(f32, f32); 4]>,
 }
 
 #[pymethods]
@@ -286,5 +289,6 @@ fn page_view(py: Python<'_>, page: &core::Page) -> PyResult<Page> {
         lines: PyTuple::new(py, lines)?.unbind(),
         processing_time_ms: page.processing_time_ms,
         error: page.error.clone(),
+        quad: page.quad,
     })
 }

@@ -361,6 +361,24 @@ describe('web page', () => {
     assert.match(await page.locator('#ocr-text').innerText(), /^This page could not be read: /);
   });
 
+  it('reads a photo taken at an angle straightened, and says the photo is shown without boxes', async () => {
+    await page.goto(chatUrl);
+    const fixtures = path.join(REPO, 'hindi-ocr-core', 'tests', 'fixtures');
+    const lines = readFileSync(path.join(fixtures, 'lines', 'expected.tsv'), 'utf8').trim().split('\n').slice(1)
+      .map((row) => row.split('\t')[1]);
+    await page.setInputFiles('#file-input', path.join(fixtures, 'photo_keystone.jpg'));
+    const li = page.locator('#document-list li', { has: page.locator('.document-name', { hasText: 'photo_keystone.jpg' }) });
+    await li.locator('.badge', { hasText: 'Completed' }).waitFor({ timeout: OCR_TIMEOUT_MS });
+    await li.locator('a.document-open').click();
+    await page.waitForSelector('#result-view:not([hidden]) .ocr-line');
+    const shown = await page.locator('#ocr-text').innerText();
+    const rate = cer(lines.join('\n'), shown);
+    assert.ok(rate < CER_LIMIT, `CER ${(rate * 100).toFixed(1)}% on the photo; shown:\n${shown}`);
+    assert.match(await page.textContent('#image-caption'), /straightened for reading/);
+    assert.equal(await page.locator('#line-overlay rect.line-box').count(), 0, 'no boxes on the unstraightened photo');
+    await page.waitForFunction(() => document.getElementById('page-image').naturalWidth > 0);
+  });
+
   it('switches the interface to Hindi and back', async () => {
     await page.goto(chatUrl);
     await page.waitForSelector('#chat-view:not([hidden])');

@@ -67,8 +67,13 @@ pub fn to_searchable_pdf(doc: &Document, source: &[u8], opts: &DocumentOptions) 
             kids.push(page_id);
             continue;
         }
-        let img = rendered?.to_luma8();
-        // A page read turned (sideways or upside down) is written upright, as it was read.
+        let mut img = rendered?.to_luma8();
+        // A photo read straightened is written straightened, and a page read turned (sideways or upside down)
+        // upright: as it was read, so the text lies over its words.
+        if let Some(quad) = &page.quad {
+            img = crate::layout::page_quad::rectify(&img, quad)
+                .ok_or_else(|| Error::Export(format!("page {}: the recorded page corners are degenerate", i + 1)))?;
+        }
         let img = orientation::turn(&img, page.rotation);
         if img.dimensions() != (page.width, page.height) {
             return Err(Error::Export(format!(

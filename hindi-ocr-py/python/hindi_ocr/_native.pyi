@@ -109,6 +109,10 @@ class Page:
     @property
     def processing_time_ms(self) -> float: ...
     @property
+    def quad(self) -> list[tuple[float, float]] | None:
+        """A photo of the page seen at an angle: its four corners in the image (top-left, top-right, bottom-right,
+        bottom-left), warped to a rectangle before reading; else None."""
+    @property
     def error(self) -> str | None:
         """Why this page of a multi-page file could not be decoded or rendered (it then has no lines)."""
     @property

@@ -100,6 +100,18 @@ function renderImage(page) {
   img.alt = t('pageImage');
   const src = api.fileUrl(api.docId(doc));
   if (img.getAttribute('src') !== src) img.src = src;
+  if (page && page.quad) {
+    // A photo seen at an angle was read straightened; its boxes are in that straightened frame, which the
+    // photo as uploaded does not share: show the photo as it is, without boxes, and say so.
+    caption.textContent = t('photoStraightened');
+    img.style.transform = '';
+    Object.assign(img.style, { position: '', width: '', height: '', left: '', top: '' });
+    frame.style.aspectRatio = img.naturalWidth && img.naturalHeight ? `${img.naturalWidth} / ${img.naturalHeight}` : '';
+    img.onload = () => { frame.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`; };
+    document.querySelector('.result-panes').classList.remove('wide-page');
+    return;
+  }
+  img.onload = null;
   // Boxes are in the upright, deskewed frame of the page (turned clockwise by `rotation`, then by `skew`):
   // turn the image the same way so they line up.
   const turn = Number(page?.rotation) || 0;
@@ -127,7 +139,7 @@ function renderPage() {
   $('prev-page').disabled = pageIndex === 0;
   $('next-page').disabled = pageIndex >= pages.length - 1;
   renderImage(page);
-  renderOverlay(hasImage() ? page : null);
+  renderOverlay(hasImage() && !page?.quad ? page : null);
   renderText(page);
 }
 
