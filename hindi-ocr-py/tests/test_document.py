@@ -158,3 +158,15 @@ def test_a_broken_page_leaves_the_others_read(engine: hindi_ocr.Engine) -> None:
     assert doc.pages[1].lines == ()
     assert len(doc.pages[0].lines) == len(doc.pages[2].lines) == 1
     assert ["error" in p for p in json.loads(doc.to_json())["pages"]] == [False, True, False]
+
+
+def test_a_photo_taken_at_an_angle_is_straightened(engine: hindi_ocr.Engine) -> None:
+    fixtures = pathlib.Path(__file__).parents[2] / "hindi-ocr-core" / "tests" / "fixtures"
+    doc = engine.recognize(fixtures / "photo_keystone.jpg", layout="page")
+    want = [row.split("\t")[1] for row in (fixtures / "lines" / "expected.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert doc.text == "\n".join(want)
+    quad = doc.pages[0].quad
+    assert quad is not None and len(quad) == 4 and all(len(corner) == 2 for corner in quad)
+    in_json = json.loads(doc.to_json())["pages"][0]["quad"]
+    assert [[round(v, 2) for v in c] for c in in_json] == [[round(v, 2) for v in c] for c in quad]
+    assert engine.recognize(fixtures / "lines" / "line_1.png", layout="page").pages[0].quad is None
