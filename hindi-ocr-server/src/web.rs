@@ -54,6 +54,7 @@ static ASSETS: &[Asset] = &[
     asset!("js/chats.js", "text/javascript; charset=utf-8"),
     asset!("js/documents.js", "text/javascript; charset=utf-8"),
     asset!("js/i18n.js", "text/javascript; charset=utf-8"),
+    asset!("js/perspective.js", "text/javascript; charset=utf-8"),
     asset!("js/result.js", "text/javascript; charset=utf-8"),
     asset!("js/ui.js", "text/javascript; charset=utf-8"),
     asset!("fonts/NotoSansDevanagari-Regular.ttf", "font/ttf"),

@@ -338,7 +338,7 @@ describe('web page', () => {
     await page.goto(chatUrl);
     await page.setInputFiles('#file-input', path.join(fixtures, 'encrypted', 'aes256.pdf'));
     await dialog.waitFor({ state: 'visible' });
-    await page.keyboard.press('Escape');
+    await page.click('#password-dialog button[value="cancel"]');
     await item('aes256.pdf').locator('.badge', { hasText: 'Failed' }).waitFor();
     assert.match(await item('aes256.pdf').locator('.document-error').textContent(), /no password was given/);
     // Only the page knew of it: after a reload the chat lists the stored documents, all read.
@@ -361,7 +361,7 @@ describe('web page', () => {
     assert.match(await page.locator('#ocr-text').innerText(), /^This page could not be read: /);
   });
 
-  it('reads a photo taken at an angle straightened, and says the photo is shown without boxes', async () => {
+  it('reads a photo taken at an angle straightened, and shows it straightened under its line boxes', async () => {
     await page.goto(chatUrl);
     const fixtures = path.join(REPO, 'hindi-ocr-core', 'tests', 'fixtures');
     const lines = readFileSync(path.join(fixtures, 'lines', 'expected.tsv'), 'utf8').trim().split('\n').slice(1)
@@ -374,9 +374,28 @@ describe('web page', () => {
     const shown = await page.locator('#ocr-text').innerText();
     const rate = cer(lines.join('\n'), shown);
     assert.ok(rate < CER_LIMIT, `CER ${(rate * 100).toFixed(1)}% on the photo; shown:\n${shown}`);
-    assert.match(await page.textContent('#image-caption'), /straightened for reading/);
-    assert.equal(await page.locator('#line-overlay rect.line-box').count(), 0, 'no boxes on the unstraightened photo');
+    assert.match(await page.textContent('#image-caption'), /shown straightened/);
+    assert.equal(await page.locator('#line-overlay rect.line-box').count(), await page.locator('.ocr-line').count());
     await page.waitForFunction(() => document.getElementById('page-image').naturalWidth > 0);
+    // The photo is drawn through a projective transform that takes the page's corners (found by the server)
+    // to the frame's corners, where the boxes' frame has them.
+    const id = decodeURIComponent(page.url().split('/').pop());
+    const { corners, frame } = await page.evaluate(async (docId) => {
+      const res = await fetch(`/api/documents/${encodeURIComponent(docId)}/ocr?format=json`);
+      const quad = (await res.json()).pages[0].quad;
+      const img = document.getElementById('page-image');
+      const m = new DOMMatrix(getComputedStyle(img).transform);
+      const f = document.getElementById('image-frame');
+      return {
+        corners: quad.map(([x, y]) => { const p = m.transformPoint(new DOMPoint(x, y, 0, 1)); return [p.x / p.w, p.y / p.w]; }),
+        frame: [f.clientWidth, f.clientHeight],
+      };
+    }, id);
+    const [fw, fh] = frame;
+    [[0, 0], [fw, 0], [fw, fh], [0, fh]].forEach(([x, y], i) => {
+      const [cx, cy] = corners[i];
+      assert.ok(Math.hypot(cx - x, cy - y) < 0.03 * fw, `corner ${i} at ${cx.toFixed(1)},${cy.toFixed(1)}, frame ${fw}x${fh}`);
+    });
   });
 
   it('switches the interface to Hindi and back', async () => {

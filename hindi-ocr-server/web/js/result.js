@@ -3,6 +3,7 @@
 
 import * as api from './api.js';
 import { t } from './i18n.js';
+import { photoTransform } from './perspective.js';
 import { $, el, svg, toast } from './ui.js';
 
 /** Words read with a confidence below this are marked for checking. */
@@ -14,6 +15,9 @@ const DOWNLOAD_EXT = { text: 'txt', json: 'json', hocr: 'hocr.html', alto: 'alto
 let doc = null; // the document record
 let result = null; // { pages: [...], text, confidence, processingTimeMs }
 let pageIndex = 0;
+/** Redraws a straightened photo when its frame changes size (its transform is in pixels). */
+let placeOnResize = null;
+new ResizeObserver(() => placeOnResize?.()).observe(document.getElementById('image-frame'));
 
 /** The page image can be shown when it is a single browser-displayable image (`contentType` is sniffed). */
 const hasImage = () => DISPLAYABLE.test(doc.contentType) && result.pages.length <= 1;
@@ -100,18 +104,26 @@ function renderImage(page) {
   img.alt = t('pageImage');
   const src = api.fileUrl(api.docId(doc));
   if (img.getAttribute('src') !== src) img.src = src;
-  if (page && page.quad) {
-    // A photo seen at an angle was read straightened; its boxes are in that straightened frame, which the
-    // photo as uploaded does not share: show the photo as it is, without boxes, and say so.
+  placeOnResize = null;
+  img.onload = null;
+  img.style.transformOrigin = '';
+  if (page && page.quad && page.width && page.height) {
+    // A photo taken at an angle was read straightened: draw it warped the same way (at its natural size,
+    // through a projective transform), so the page fills the frame and the boxes lie on its words.
     caption.textContent = t('photoStraightened');
-    img.style.transform = '';
-    Object.assign(img.style, { position: '', width: '', height: '', left: '', top: '' });
-    frame.style.aspectRatio = img.naturalWidth && img.naturalHeight ? `${img.naturalWidth} / ${img.naturalHeight}` : '';
-    img.onload = () => { frame.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`; };
-    document.querySelector('.result-panes').classList.remove('wide-page');
+    frame.style.aspectRatio = `${page.width} / ${page.height}`;
+    Object.assign(img.style, { position: 'absolute', left: '0', top: '0', transformOrigin: '0 0' });
+    const place = () => {
+      if (!img.naturalWidth) return;
+      Object.assign(img.style, { width: `${img.naturalWidth}px`, height: `${img.naturalHeight}px` });
+      img.style.transform = photoTransform(page, frame.clientWidth);
+    };
+    document.querySelector('.result-panes').classList.toggle('wide-page', page.width > 1.2 * page.height);
+    img.onload = place;
+    placeOnResize = place;
+    place();
     return;
   }
-  img.onload = null;
   // Boxes are in the upright, deskewed frame of the page (turned clockwise by `rotation`, then by `skew`):
   // turn the image the same way so they line up.
   const turn = Number(page?.rotation) || 0;
@@ -139,7 +151,7 @@ function renderPage() {
   $('prev-page').disabled = pageIndex === 0;
   $('next-page').disabled = pageIndex >= pages.length - 1;
   renderImage(page);
-  renderOverlay(hasImage() && !page?.quad ? page : null);
+  renderOverlay(hasImage() ? page : null);
   renderText(page);
 }
 
