@@ -171,7 +171,7 @@ let localCounter = 0;
 
 async function uploadOne(file, forChat) {
   const localKey = `local:${++localCounter}`;
-  setDoc(localKey, { fileName: file.name, status: 'uploading', createdAt: new Date().toISOString() });
+  setDoc(localKey, { fileName: file.name, status: 'uploading', createdAt: new Date().toISOString(), chatId: forChat });
   try {
     const created = await uploadWithPassword(file, forChat);
     docs.delete(localKey);
@@ -219,13 +219,17 @@ export async function uploadFiles(fileList) {
 /** Shows the documents of chat `id` (from the server) and follows the unfinished ones. */
 export async function showDocuments(id, list) {
   for (const key of [...watchers.keys()]) stopWatching(key);
+  // Uploads into this chat begun before its list arrived (a file dropped while the chat opens), still in
+  // flight or just refused, stay listed: the server's list does not have them.
+  const local = [...docs].filter(([key, d]) => key.startsWith('local:') && d.chatId === id);
   docs.clear();
   chatId = id;
   uploadMessages = [];
   showUploadMessages();
+  for (const [key, d] of local) docs.set(key, d);
   for (const d of list) docs.set(api.docId(d), { ...d, key: api.docId(d) });
   render();
-  for (const key of docs.keys()) watch(key);
+  for (const key of docs.keys()) if (!key.startsWith('local:')) watch(key);
 }
 
 /** Forgets the open chat (on delete or logout) and closes every live stream. */

@@ -107,6 +107,9 @@ function renderImage(page) {
   placeOnResize = null;
   img.onload = null;
   img.style.transformOrigin = '';
+  // A landscape page beside the text would be drawn at half the width, too small to read: put it above.
+  const wide = Boolean(page && page.width > 1.2 * page.height);
+  document.querySelector('.result-panes').classList.toggle('wide-page', wide);
   if (page && page.quad && page.width && page.height) {
     // A photo taken at an angle was read straightened: draw it warped the same way (at its natural size,
     // through a projective transform), so the page fills the frame and the boxes lie on its words.
@@ -118,7 +121,6 @@ function renderImage(page) {
       Object.assign(img.style, { width: `${img.naturalWidth}px`, height: `${img.naturalHeight}px` });
       img.style.transform = photoTransform(page, frame.clientWidth);
     };
-    document.querySelector('.result-panes').classList.toggle('wide-page', page.width > 1.2 * page.height);
     img.onload = place;
     placeOnResize = place;
     place();
@@ -138,9 +140,6 @@ function renderImage(page) {
     : { position: '', width: '', height: '', left: '', top: '' });
   // The frame keeps the page's aspect ratio so the SVG (viewBox = page size) scales with the image.
   if (page && page.width && page.height) frame.style.aspectRatio = `${page.width} / ${page.height}`;
-  // A landscape page beside the text would be drawn at half the width, too small to read: put it above.
-  const wide = Boolean(page && page.width > 1.2 * page.height);
-  document.querySelector('.result-panes').classList.toggle('wide-page', wide);
 }
 
 function renderPage() {
