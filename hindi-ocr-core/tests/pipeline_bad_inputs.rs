@@ -128,13 +128,15 @@ fn a_broken_page_of_a_multi_page_tiff_does_not_cost_the_others() {
 }
 
 #[test]
-fn the_broken_page_fixture_is_this_tiff() {
-    // tests/fixtures/broken_page.tif serves the CLI, service and Python tests; it is tiff_with_broken_pages(&[1]).
-    // HINDI_OCR_WRITE_FIXTURES=1 writes it again.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken_page.tif");
-    let bytes = tiff_with_broken_pages(&[1]);
-    if std::env::var_os("HINDI_OCR_WRITE_FIXTURES").is_some() {
-        std::fs::write(&path, &bytes).unwrap();
+fn the_broken_page_fixtures_are_these_tiffs() {
+    // tests/fixtures/broken_page.tif (page 2 broken) and broken_first_page.tif (page 1) serve the CLI, service and
+    // Python tests. HINDI_OCR_WRITE_FIXTURES=1 writes them again.
+    for (name, broken) in [("broken_page.tif", 1), ("broken_first_page.tif", 0)] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let bytes = tiff_with_broken_pages(&[broken]);
+        if std::env::var_os("HINDI_OCR_WRITE_FIXTURES").is_some() {
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).expect("fixture (HINDI_OCR_WRITE_FIXTURES=1 writes it)"), bytes, "{name}");
     }
-    assert_eq!(std::fs::read(&path).expect("fixture (HINDI_OCR_WRITE_FIXTURES=1 writes it)"), bytes);
 }

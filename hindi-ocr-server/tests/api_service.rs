@@ -585,6 +585,13 @@ async fn a_broken_page_leaves_the_rest_of_the_document_read() {
     assert_eq!(errors, [false, true, false]);
     let pdf = api.call("GET", &format!("/api/documents/{id}/ocr?format=pdf"), Some(&t), None).await;
     assert_eq!(pdf.status, StatusCode::OK, "the searchable PDF has a blank page in its place");
+    // A damaged first page does not refuse the upload either: pages 2 and 3 decode.
+    let first = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/broken_first_page.tif")).unwrap();
+    let up = api.upload("/api/documents", &t, &first, None).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&up.body));
+    let done = api.wait_final(&t, up.json()["documentId"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done["error"].as_str().unwrap().starts_with("1 of 3 pages could not be read (page 1)"), "{done}");
     api.stop().await;
 }
 

@@ -226,13 +226,25 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, AppError> {
 }
 
 /// Opens the file with the same decoder the OCR pipeline uses, checks every page's size against the
-/// pipeline's limits and decodes its first page (all of it for a single image), to prove it is not corrupt,
-/// truncated or a decompression bomb.
+/// pipeline's limits and decodes its first page that decodes (all of it for a single image), to prove it is
+/// not corrupt, truncated or a decompression bomb. A damaged page before it does not refuse the file: OCR
+/// reads the other pages and names that one (`hindi_ocr_core::pipeline::read_document`).
 fn verify_decodes(bytes: &[u8], password: Option<Password>) -> Result<(), AppError> {
     use hindi_ocr_core::Error as E;
     let opts = crate::jobs::recognize::document_options(password);
-    let first = hindi_ocr_core::pipeline::pages(bytes, &opts)
-        .and_then(|mut pages| pages.check_sizes().and_then(|()| pages.next().transpose()));
+    let first = hindi_ocr_core::pipeline::pages(bytes, &opts).and_then(|mut pages| {
+        pages.check_sizes()?;
+        let mut first_error = None;
+        for page in pages.by_ref() {
+            match page {
+                Ok(img) => return Ok(Some(img)),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(None), Err)
+    });
     match first {
         Ok(Some(_)) => Ok(()),
         Ok(None) | Err(E::NoPages) => Err(AppError::BadRequest("the file has no pages".into())),
