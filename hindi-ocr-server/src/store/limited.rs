@@ -168,7 +168,7 @@ impl Store for TimeLimited {
 mod tests {
     use super::*;
 
-    /// A store whose calls never end (only `kind` and `ping` are used).
+    /// A store none of whose calls ever ends: a database that accepts connections and never answers.
     struct Hung;
 
     #[async_trait]
@@ -180,70 +180,70 @@ mod tests {
             std::future::pending().await
         }
         async fn create_user(&self, _: &User) -> StorageResult<()> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn get_user(&self, _: &str) -> StorageResult<User> {
             std::future::pending().await
         }
         async fn get_user_by_email(&self, _: &str) -> StorageResult<User> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn revoke_session(&self, _: &str, _: DateTime<Utc>) -> StorageResult<()> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn is_session_revoked(&self, _: &str) -> StorageResult<bool> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn create_chat(&self, _: &Chat) -> StorageResult<()> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn list_chats(&self, _: &str, _: Pagination) -> StorageResult<Vec<Chat>> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn get_chat(&self, _: &str, _: &str) -> StorageResult<Chat> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn rename_chat(&self, _: &str, _: &str, _: &str) -> StorageResult<Chat> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn delete_chat(&self, _: &str, _: &str) -> StorageResult<DeletedChat> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn add_message(&self, _: &Message) -> StorageResult<()> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn list_messages(&self, _: &str, _: &str, _: Pagination) -> StorageResult<Vec<Message>> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn create_document(&self, _: &Document) -> StorageResult<()> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn get_document(&self, _: &str, _: &str) -> StorageResult<Document> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn list_documents(&self, _: &str, _: Option<&str>, _: Pagination) -> StorageResult<Vec<Document>> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn update_document(&self, _: &str, _: &str, _: &DocumentUpdate) -> StorageResult<Document> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn delete_document(&self, _: &str, _: &str) -> StorageResult<Document> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn enqueue_job(&self, _: &Job) -> StorageResult<()> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn get_job(&self, _: &str) -> StorageResult<Job> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn claim_job(&self, _: &str, _: Duration, _: DateTime<Utc>) -> StorageResult<Option<Job>> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn renew_lease(&self, _: &str, _: &str, _: Duration, _: DateTime<Utc>) -> StorageResult<Job> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn complete_job(&self, _: &str, _: &str, _: DateTime<Utc>) -> StorageResult<Job> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn fail_job(
             &self,
@@ -253,10 +253,10 @@ mod tests {
             _: Option<Duration>,
             _: DateTime<Utc>,
         ) -> StorageResult<Job> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn release_job(&self, _: &str, _: &str, _: DateTime<Utc>) -> StorageResult<Job> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn defer_job(
             &self,
@@ -267,13 +267,13 @@ mod tests {
             _: DateTime<Utc>,
             _: DateTime<Utc>,
         ) -> StorageResult<Job> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn fail_expired_jobs(&self, _: DateTime<Utc>) -> StorageResult<Vec<Job>> {
-            unimplemented!()
+            std::future::pending().await
         }
         async fn count_jobs(&self) -> StorageResult<JobCounts> {
-            unimplemented!()
+            std::future::pending().await
         }
     }
 
@@ -286,5 +286,9 @@ mod tests {
         assert_eq!(err.outage(), Some("the database is not answering"), "{err}");
         assert!(store.ping().await.is_err());
         assert_eq!(store.kind(), "mongodb");
+        // Writes and job calls are bounded the same way.
+        let doc = Document::new("d", "u", None, "a.png", "image/png", 1, "k");
+        assert_eq!(store.create_document(&doc).await.expect_err("no answer").outage(), Some("the database is not answering"));
+        assert!(store.claim_job("w", Duration::from_secs(1), Utc::now()).await.is_err());
     }
 }
