@@ -15,6 +15,22 @@ use crate::jobs::batcher::BatchingRecognizer;
 use crate::jobs::{JobContext, JobSettings, WorkerPool};
 use crate::metrics::Metrics;
 
+/// A small page as PNG: white, with one row of dark "glyphs" like a printed line (page analysis finds one line).
+pub fn page_png() -> Vec<u8> {
+    let mut img = GrayImage::from_pixel(400, 120, image::Luma([255]));
+    for g in 0..20u32 {
+        for y in 45..75u32 {
+            for x in (20 + g * 18)..(20 + g * 18 + 12) {
+                img.put_pixel(x, y, image::Luma([20]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    // Encoding a small in-memory image cannot fail.
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("PNG encodes");
+    out
+}
+
 /// A recognizer that answers every line with the same text, after an optional delay per call.
 pub struct FixedRecognizer {
     /// The text of every line.

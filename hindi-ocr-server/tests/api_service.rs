@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use hindi_ocr_core::{LineRecognizer, LineResult};
 use hindi_ocr_server::http::{HttpSettings, app};
 use hindi_ocr_server::jobs::WorkerPool;
-use hindi_ocr_server::testing::{FixedRecognizer, test_state};
+use hindi_ocr_server::testing::{FixedRecognizer, page_png, test_state};
 use image::GrayImage;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -141,20 +141,6 @@ fn multipart_with(file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-/// A small page: white, with one row of dark "glyphs" like a printed line.
-fn page_png() -> Vec<u8> {
-    let mut img = GrayImage::from_pixel(400, 120, image::Luma([255]));
-    for g in 0..20u32 {
-        for y in 45..75u32 {
-            for x in (20 + g * 18)..(20 + g * 18 + 12) {
-                img.put_pixel(x, y, image::Luma([20]));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
-    out
-}
 
 #[tokio::test]
 async fn signup_login_me_logout() {

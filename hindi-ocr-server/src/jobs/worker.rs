@@ -151,11 +151,7 @@ async fn run_job_in_span(ctx: &JobContext, worker: &str, job: Job, mut shutdown:
         }
         Err(e) => {
             tracing::warn!(error = %e, "reading the document failed");
-            let reason = unavailable("the document could not be read", &e);
-            match storage_name(&e) {
-                Some(storage) => wait_for_storage(ctx, worker, &job, &reason, storage).await,
-                None => retry_or_fail(ctx, worker, &job, &reason, true).await,
-            }
+            wait_or_retry(ctx, worker, &job, "the document could not be read", &e).await;
             return;
         }
     };
@@ -350,11 +346,7 @@ async fn complete(ctx: &JobContext, worker: &str, job: &Job, result: hindi_ocr_c
         }
         Err(e) => {
             tracing::warn!(error = %e, "saving the result failed");
-            let reason = unavailable("the result could not be saved", &e);
-            match storage_name(&e) {
-                Some(storage) => wait_for_storage(ctx, worker, job, &reason, storage).await,
-                None => retry_or_fail(ctx, worker, job, &reason, true).await,
-            }
+            wait_or_retry(ctx, worker, job, "the result could not be saved", &e).await;
             return;
         }
     };
@@ -439,6 +431,16 @@ async fn wait_for_storage(ctx: &JobContext, worker: &str, job: &Job, reason: &st
     }
 }
 
+/// After a store call of the job failed with `e` (`what` says which): wait for storage when it is down, else
+/// the ordinary retry.
+async fn wait_or_retry(ctx: &JobContext, worker: &str, job: &Job, what: &str, e: &StorageError) {
+    let reason = unavailable(what, e);
+    match storage_name(e) {
+        Some(storage) => wait_for_storage(ctx, worker, job, &reason, storage).await,
+        None => retry_or_fail(ctx, worker, job, &reason, true).await,
+    }
+}
+
 /// Which storage a back-end failure is (as users read it), `None` for errors that are not outages.
 fn storage_name(e: &StorageError) -> Option<&'static str> {
     match e {
@@ -488,7 +490,7 @@ mod tests {
     use crate::jobs::JobSettings;
     use crate::model::new_id;
     use crate::store::StorageResult;
-    use crate::testing::FixedRecognizer;
+    use crate::testing::{FixedRecognizer, page_png};
 
     /// Local blobs that fail like an S3 that does not answer while `down` is set (uploads always work).
     struct Flaky {
@@ -524,20 +526,6 @@ mod tests {
             self.check()?;
             self.inner.delete(key).await
         }
-    }
-
-    fn page_png() -> Vec<u8> {
-        let mut img = image::GrayImage::from_pixel(400, 120, image::Luma([255]));
-        for g in 0..20u32 {
-            for y in 45..75u32 {
-                for x in (20 + g * 18)..(20 + g * 18 + 12) {
-                    img.put_pixel(x, y, image::Luma([20]));
-                }
-            }
-        }
-        let mut out = Vec::new();
-        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
-        out
     }
 
     /// A queued document whose file is in `Flaky` blobs that are down, and one worker on it.
