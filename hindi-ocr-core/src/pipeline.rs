@@ -136,6 +136,14 @@ impl<'a> Pages<'a> {
             _ => None,
         }
     }
+
+    /// The pixel size page `index` renders to when the input is a PDF (without rendering it); `None` for images.
+    pub fn page_size_px(&self, index: usize) -> Option<(u32, u32)> {
+        match &self.source {
+            Source::Pdf(p) => p.page_size_px(index).ok(),
+            _ => None,
+        }
+    }
 }
 
 impl Iterator for Pages<'_> {
@@ -207,10 +215,7 @@ pub fn read_document(
         match page {
             Ok(img) => pages.push(read_image(rec, &img, opts)?),
             Err(e) if total > 1 => {
-                let (width, height) = pages_iter
-                    .page_size_pt(i)
-                    .map(|(w, h)| ((w * opts.dpi as f32 / 72.0).round() as u32, (h * opts.dpi as f32 / 72.0).round() as u32))
-                    .unwrap_or((0, 0));
+                let (width, height) = pages_iter.page_size_px(i).unwrap_or((0, 0));
                 pages.push(Page { width, height, error: Some(e.to_string()), ..Page::default() });
                 first_error.get_or_insert(e);
             }
