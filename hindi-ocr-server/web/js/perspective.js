@@ -45,13 +45,11 @@ function multiply(a, b) {
  */
 export function photoTransform(page, frameWidth) {
   const q = page.quad;
-  const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
-  // The straightened page's size, as the server computed it (before the turn).
-  const rw = Math.round(Math.max(dist(q[0], q[1]), dist(q[3], q[2])));
-  const rh = Math.round(Math.max(dist(q[0], q[3]), dist(q[1], q[2])));
+  const turn = Number(page.rotation) || 0;
+  // The straightened page's size before the turn: the page's own, sides swapped for a quarter turn.
+  const [rw, rh] = turn % 180 === 90 ? [page.height, page.width] : [page.width, page.height];
   const rect = [[0, 0], [rw, 0], [rw, rh], [0, rh]];
   // Turned clockwise by `rotation`: where each corner of the straightened page lands.
-  const turn = Number(page.rotation) || 0;
   const turned = rect.map(([x, y]) => {
     if (turn === 90) return [rh - y, x];
     if (turn === 180) return [rw - x, rh - y];
