@@ -111,6 +111,19 @@ pub enum Error {
     /// The document (PDF or TIFF) contains no pages.
     #[error("document has no pages")]
     NoPages,
+    /// A multi-page document (TIFF or PDF) has more pages than [`crate::image_input::Limits::max_pages`];
+    /// checked before any page is decoded.
+    #[error("document has too many pages: {pages}, the limit is {limit}")]
+    TooManyPages {
+        /// Pages found (a TIFF's are counted up to 10 000).
+        pages: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A PDF holds more than the limits allow (a decompression bomb): an embedded image declared larger than
+    /// the image limits, or a stream that inflates past its limit. Checked before any page is rendered.
+    #[error("PDF too large to read: {0}")]
+    PdfTooLarge(String),
     /// An export could not be written (e.g. the source file does not match the document's pages).
     #[error("export failed: {0}")]
     Export(String),

@@ -19,9 +19,13 @@ use image::GrayImage;
 use crate::image_input::Limits;
 use crate::{Error, Result};
 
+mod scan;
+
 /// True when the bytes start like a PDF file (`%PDF-` within the first 1024 bytes, as readers accept).
 pub fn is_pdf(bytes: &[u8]) -> bool {
-    bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-")
+    bytes[..bytes.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
 }
 
 /// The password of an encrypted PDF (the user or the owner password). Its `Debug` does not show it, so
@@ -56,41 +60,62 @@ pub struct PdfPages {
 }
 
 impl PdfPages {
-    /// Parse a PDF, decrypting it with `password` when it is encrypted. Errors: [`Error::PdfPasswordRequired`]
-    /// and [`Error::PdfWrongPassword`], [`Error::PdfEncrypted`] (encryption the reader does not support),
-    /// [`Error::PdfInvalid`] (corrupt), [`Error::NoPages`], [`Error::InvalidParams`] for a DPI outside 10..=1200.
-    pub fn open(bytes: &[u8], dpi: u32, limits: Limits, password: Option<&Password>) -> Result<Self> {
+    /// Parse a PDF, decrypting it with `password` when it is encrypted, and check what it holds against
+    /// `limits` before any page is rendered (page count; every stream's inflated size and every image's
+    /// declared size, see `scan`). Errors: [`Error::PdfPasswordRequired`] and [`Error::PdfWrongPassword`],
+    /// [`Error::PdfEncrypted`] (encryption the reader does not support), [`Error::PdfInvalid`] (corrupt),
+    /// [`Error::NoPages`], [`Error::TooManyPages`], [`Error::PdfTooLarge`], [`Error::InvalidParams`] for a
+    /// DPI outside 10..=1200.
+    pub fn open(
+        bytes: &[u8],
+        dpi: u32,
+        limits: Limits,
+        password: Option<&Password>,
+    ) -> Result<Self> {
         if bytes.is_empty() {
             return Err(Error::EmptyInput);
         }
         if !(10..=1200).contains(&dpi) {
-            return Err(Error::InvalidParams(format!("dpi must be 10..=1200, got {dpi}")));
+            return Err(Error::InvalidParams(format!(
+                "dpi must be 10..=1200, got {dpi}"
+            )));
         }
+        // The parser inflates object and cross-reference streams while it opens the file.
+        scan::check_raw(bytes, &limits)?;
         let data = Arc::new(bytes.to_vec());
         let load = |pw: &str| Pdf::new_with_password(data.clone(), pw);
         let loaded = match password {
             // A password given for a PDF that opens without one (only editing restricted) must not stop it:
             // the CLI passes one password to every file of a batch.
             Some(pw) => load(pw.as_str()).or_else(|e| match e {
-                LoadPdfError::Decryption(DecryptionError::PasswordProtected) => load("").map_err(|_| e),
+                LoadPdfError::Decryption(DecryptionError::PasswordProtected) => {
+                    load("").map_err(|_| e)
+                }
                 e => Err(e),
             }),
             None => load(""),
         };
         let pdf = loaded.map_err(|e| match e {
-            LoadPdfError::Decryption(DecryptionError::PasswordProtected) if password.is_some() => Error::PdfWrongPassword,
-            LoadPdfError::Decryption(DecryptionError::PasswordProtected) => Error::PdfPasswordRequired,
-            LoadPdfError::Decryption(DecryptionError::UnsupportedAlgorithm) => {
-                Error::PdfEncrypted("its encryption algorithm is not supported (RC4, AES-128 and AES-256 are)".into())
+            LoadPdfError::Decryption(DecryptionError::PasswordProtected) if password.is_some() => {
+                Error::PdfWrongPassword
             }
-            LoadPdfError::Decryption(DecryptionError::InvalidEncryption | DecryptionError::MissingIDEntry) => {
-                Error::PdfEncrypted("its encryption dictionary is broken".into())
+            LoadPdfError::Decryption(DecryptionError::PasswordProtected) => {
+                Error::PdfPasswordRequired
             }
+            LoadPdfError::Decryption(DecryptionError::UnsupportedAlgorithm) => Error::PdfEncrypted(
+                "its encryption algorithm is not supported (RC4, AES-128 and AES-256 are)".into(),
+            ),
+            LoadPdfError::Decryption(
+                DecryptionError::InvalidEncryption | DecryptionError::MissingIDEntry,
+            ) => Error::PdfEncrypted("its encryption dictionary is broken".into()),
             LoadPdfError::Invalid => {
                 if has_no_pages(bytes) {
                     Error::NoPages
                 } else {
-                    Error::PdfInvalid("not a readable PDF (corrupt or truncated cross-reference or page tree)".into())
+                    Error::PdfInvalid(
+                        "not a readable PDF (corrupt or truncated cross-reference or page tree)"
+                            .into(),
+                    )
                 }
             }
         })?;
@@ -102,6 +127,14 @@ impl PdfPages {
                 Error::PdfInvalid("no readable pages (the file is corrupt or truncated)".into())
             });
         }
+        let pages = pdf.pages().len();
+        if pages > limits.max_pages {
+            return Err(Error::TooManyPages {
+                pages,
+                limit: limits.max_pages,
+            });
+        }
+        scan::check_objects(&pdf, &limits)?;
         Ok(Self { pdf, dpi, limits })
     }
 
@@ -117,7 +150,11 @@ impl PdfPages {
 
     /// The size of page `index` in PDF points (1/72 inch), as displayed (crop box, rotation applied).
     pub fn page_size_pt(&self, index: usize) -> Result<(f32, f32)> {
-        let page = self.pdf.pages().get(index).ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
+        let page = self
+            .pdf
+            .pages()
+            .get(index)
+            .ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
         Ok(page.render_dimensions())
     }
 
@@ -125,7 +162,10 @@ impl PdfPages {
     pub fn page_size_px(&self, index: usize) -> Result<(u32, u32)> {
         let (w, h) = self.page_size_pt(index)?;
         let scale = self.dpi as f32 / 72.0;
-        Ok(((w * scale).round().max(1.0) as u32, (h * scale).round().max(1.0) as u32))
+        Ok((
+            (w * scale).round().max(1.0) as u32,
+            (h * scale).round().max(1.0) as u32,
+        ))
     }
 
     /// Check that page `index` renders within the limits at the chosen DPI (without rendering it).
@@ -133,21 +173,39 @@ impl PdfPages {
         let (w, h) = self.page_size_px(index)?;
         self.limits.check_dimensions(w, h)?;
         if w > u16::MAX as u32 || h > u16::MAX as u32 {
-            return Err(Error::ImageTooLarge { what: "width", actual: w.max(h) as u64, limit: u16::MAX as u64 });
+            return Err(Error::ImageTooLarge {
+                what: "width",
+                actual: w.max(h) as u64,
+                limit: u16::MAX as u64,
+            });
         }
         Ok((w, h))
     }
 
     /// Render page `index` (0-based) to greyscale on white. The size is checked against the limits first.
     pub fn render(&self, index: usize) -> Result<GrayImage> {
-        let page = self.pdf.pages().get(index).ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
+        let page = self
+            .pdf
+            .pages()
+            .get(index)
+            .ok_or_else(|| Error::PdfInvalid(format!("no page {index}")))?;
         let (w, h) = self.check_size(index)?;
         let (pw, ph) = page.render_dimensions();
         // hayro truncates `size * scale` to whole pixels: aim half a pixel past so f32 rounding cannot lose one.
-        let settings = PixmapSettings { x_scale: (w as f32 + 0.5) / pw, y_scale: (h as f32 + 0.5) / ph, bg_color: WHITE };
+        let settings = PixmapSettings {
+            x_scale: (w as f32 + 0.5) / pw,
+            y_scale: (h as f32 + 0.5) / ph,
+            bg_color: WHITE,
+        };
         // A fresh cache per page keeps memory flat over long documents.
         let cache = RenderCache::new();
-        let pixmap = hayro::render(page, &cache, &InterpreterSettings::default(), &RenderSettings::default(), &settings);
+        let pixmap = hayro::render(
+            page,
+            &cache,
+            &InterpreterSettings::default(),
+            &RenderSettings::default(),
+            &settings,
+        );
         let (rw, rh) = (pixmap.width() as u32, pixmap.height() as u32);
         let rgba = pixmap.data_as_u8_slice();
         let gray: Vec<u8> = rgba
@@ -157,14 +215,18 @@ impl PdfPages {
                 ((299 * p[0] as u32 + 587 * p[1] as u32 + 114 * p[2] as u32) / 1000) as u8
             })
             .collect();
-        GrayImage::from_raw(rw, rh, gray).ok_or_else(|| Error::PdfInvalid("renderer returned a short buffer".into()))
+        GrayImage::from_raw(rw, rh, gray)
+            .ok_or_else(|| Error::PdfInvalid("renderer returned a short buffer".into()))
     }
 }
 
 /// A page tree that declares `/Count 0` (hayro reports such files as invalid; we say what is wrong).
 fn has_no_pages(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
-    text.contains("/Type /Pages") && !text.contains("/Type /Page\n") && !text.contains("/Type /Page ")
-        && !text.contains("/Type/Page/") && !text.contains("/Type /Page/")
+    text.contains("/Type /Pages")
+        && !text.contains("/Type /Page\n")
+        && !text.contains("/Type /Page ")
+        && !text.contains("/Type/Page/")
+        && !text.contains("/Type /Page/")
         && (text.contains("/Count 0") || text.contains("/Count 0 "))
 }

@@ -181,7 +181,11 @@ pub fn pages<'a>(bytes: &'a [u8], opts: &DocumentOptions) -> Result<Pages<'a>> {
         return Ok(Pages { source: Source::Pdf(Box::new(pdf)), next: 0, total });
     }
     if is_tiff(bytes) {
-        let total = tiff_page_count(bytes)?;
+        let limit = opts.limits.max_pages;
+        let total = tiff_page_count(bytes, limit.saturating_add(1).max(10_000))?;
+        if total > limit {
+            return Err(Error::TooManyPages { pages: total, limit });
+        }
         if total > 1 {
             if bytes.len() as u64 > opts.limits.max_bytes {
                 return Err(Error::ImageTooLarge { what: "bytes", actual: bytes.len() as u64, limit: opts.limits.max_bytes });
@@ -427,11 +431,12 @@ fn tiff_decoder<'b>(bytes: &'b [u8], limits: &Limits) -> Result<tiff::decoder::D
     Ok(tiff::decoder::Decoder::new(Cursor::new(bytes)).map_err(tiff_err)?.with_limits(tl))
 }
 
-/// Count the images (IFDs) of a TIFF without decoding pixels. Bounded, so a looping IFD chain cannot hang.
-fn tiff_page_count(bytes: &[u8]) -> Result<usize> {
+/// Count the images (IFDs) of a TIFF without decoding pixels, at most `bound`, so a looping IFD chain cannot
+/// hang.
+fn tiff_page_count(bytes: &[u8], bound: usize) -> Result<usize> {
     let mut d = tiff_decoder(bytes, &Limits::default())?;
     let mut n = 1;
-    while d.more_images() && n < 10_000 {
+    while d.more_images() && n < bound {
         d.next_image().map_err(tiff_err)?;
         n += 1;
     }

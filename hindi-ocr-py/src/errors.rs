@@ -36,7 +36,7 @@ fn class_of(err: &Error) -> &'static str {
     match err {
         Error::EmptyInput | Error::ImageDecode(_) | Error::NoPages => "ImageDecodeError",
         Error::UnsupportedFormat(_) => "UnsupportedFormatError",
-        Error::ImageTooLarge { .. } => "ImageTooLargeError",
+        Error::ImageTooLarge { .. } | Error::TooManyPages { .. } | Error::PdfTooLarge(_) => "ImageTooLargeError",
         Error::PdfPasswordRequired | Error::PdfWrongPassword => "PdfPasswordError",
         Error::PdfEncrypted(_) | Error::PdfInvalid(_) => "PdfError",
         Error::RuntimeNotFound { .. } | Error::RuntimeVersion { .. } | Error::RuntimeInit(_) => "RuntimeLibraryError",

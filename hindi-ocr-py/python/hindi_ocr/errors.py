@@ -39,7 +39,9 @@ class UnsupportedFormatError(ImageDecodeError):
 
 
 class ImageTooLargeError(HindiOcrError, ValueError):
-    """The image exceeds a size limit (bytes, width, height or pixels); checked before decoding."""
+    """The input exceeds a size limit: an image's bytes, width, height or pixels (checked before decoding), a
+    document's page count, or a PDF whose images are declared over those limits or whose streams inflate past
+    theirs (a decompression bomb; checked before any page is rendered)."""
 
 
 class PdfError(HindiOcrError, ValueError):
