@@ -6,6 +6,8 @@ ORT_VERSION := 1.31.1
 VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
+# The real-print training data dir (see the fine-tuning part below).
+REALPRINT_DATA ?= training/cache/data-print
 
 .PHONY: help run test setup build test-rust test-py test-browser services services-stop bench
 
@@ -117,6 +119,20 @@ bench-pytorch: training-env
 	test -x $(PYP) || $(MAKE) test-py
 	$(PYT) benches/compare_pytorch.py --n 40 --threads 1 --rounds 5
 
+# Real print (docs/MODEL.md): CER per source on ../shared/eval/real-dev beside Tesseract on the same files;
+# non-text crops read as nothing (bar: 95 %); confidence against how often a line is right.
+.PHONY: bench-real-print bench-nontext bench-calibration
+bench-real-print: build
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx hin || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-hin; }
+	python3 benches/real_print.py
+
+bench-nontext: build
+	$(PY) benches/nontext.py
+
+bench-calibration: build training-env $(REALPRINT_DATA)/coverage.json
+	$(PYT) benches/calibration.py --data $(REALPRINT_DATA)
+
 # ---- Model training part (training/; see training/README.md) ----
 # A separate, heavy environment (torch + transformers + Optimum); `make test` does not need it.
 VENV_TRAIN := .venv-train
@@ -188,6 +204,34 @@ DEV ?= ../shared/eval/dev
 eval-model: training-env
 	$(PYT) training/evaluate.py $(MODEL_OUT) --tsv $(DEV)/lines.tsv --root $(DEV) --pred training/out/dev_pred.tsv
 	python3 $(DEV)/../score.py $(DEV)/lines.tsv training/out/dev_pred.tsv
+
+# ---- Real-print fine-tuning (training/README.md "Real print") ----
+# The data dir: the corpus, the shipped tokenizer grown by the signs of older print (extend_tokenizer.py), the
+# Debian fonts plus book faces from the npm registry (fetch_fonts.py). `make finetune-realprint` continues from
+# the newest checkpoint committed under training/checkpoints/realprint (or, without one, from the shipped
+# weights) for FINETUNE_MINUTES on the CPU, then exports and scores it into training/out/realprint.
+REALPRINT_CKPT := training/checkpoints/realprint
+FINETUNE_MINUTES ?= 85
+.PHONY: finetune-realprint export-realprint
+$(REALPRINT_DATA)/coverage.json: | training-env training-apt
+	mkdir -p training/cache
+	test -f training/cache/corpus.txt || $(PYT) training/corpus.py training/cache/corpus.txt --lines 400000 --seed 1234
+	$(PYT) training/extend_tokenizer.py models/hindi-trocr-fp32/tokenizer.json training/cache/tokenizer-print.json
+	$(PYT) training/fetch_fonts.py training/cache/extra-fonts
+	$(PYT) training/prepare_data.py training/cache/corpus.txt training/cache/tokenizer-print.json $(REALPRINT_DATA) training/cache/extra-fonts
+
+finetune-realprint: $(REALPRINT_DATA)/coverage.json
+	if [ -f $(REALPRINT_CKPT)/ckpt_meta.json ]; then rm -rf training/cache/ft-resume && cp -r $(REALPRINT_CKPT) training/cache/ft-resume; \
+	else $(PYT) training/onnx_to_ckpt.py models/hindi-trocr-fp32 --out training/cache/ft-resume; fi
+	nice -n 10 $(PYT) training/train.py --data $(REALPRINT_DATA) --out $(REALPRINT_CKPT) --resume training/cache/ft-resume \
+		--device cpu --minutes $(FINETUNE_MINUTES) --batch 16 --workers 1 --threads 2 --lr 1e-4 --warmup 20 --ctc-weight 0 \
+		--real-print 0.5 --nontext 0.06 --freeze-bn --freeze-cnn --ckpt-every 600 --val-every 100000 --val-n 48 --max-reuse 1
+	$(MAKE) export-realprint
+
+export-realprint: training-env
+	$(PYT) training/export.py --ckpt $(REALPRINT_CKPT) --data $(REALPRINT_DATA) --out training/out/realprint/hindi-trocr-fp32
+	$(PYT) training/export.py --ckpt $(REALPRINT_CKPT) --data $(REALPRINT_DATA) --out training/out/realprint/hindi-trocr --int8
+	$(MAKE) eval-model MODEL_OUT=training/out/realprint/hindi-trocr
 
 # ---- Parity fixtures (training/make_parity_models.py; see training/README.md "Parity fixtures") ----
 # Rebuilds hindi-ocr-core/tests/fixtures/parity/{small,indic}: tiny random-weight TrOCR models exported with

@@ -39,12 +39,16 @@ def check_raqm() -> None:
         raise SystemExit("Pillow has no raqm layout (libraqm/libfribidi missing): Devanagari would render wrong")
 
 
-def write_coverage(font_dir: str, out: str) -> None:
+# Faces with the traditional letter forms of older print (अ झ ण ल), drawn more often.
+TRADITIONAL = ("sahadeva", "kalimati", "samanata", "chandas", "tiro-devanagari")
+
+
+def write_coverage(font_dir: str, out: str, files: list[str] | None = None) -> None:
     """Record each font's cmap (fontTools) so render workers need no fontTools."""
     from fontTools.ttLib import TTFont
 
     cov = {}
-    for rel in FONT_FILES:
+    for rel in files or FONT_FILES:
         cmap = TTFont(os.path.join(font_dir, rel)).getBestCmap()
         cov[rel] = "".join(sorted(chr(c) for c in cmap))
     with open(out, "w", encoding="utf-8") as f:
@@ -63,6 +67,7 @@ class Renderer:
             if os.path.basename(rel) in ONLY_LETTERS:
                 self.coverage[rel] = {c for c in self.coverage[rel] if "\u0900" <= c <= "\u0963" or c in " ।॥ँंः"}
         self.fonts = list(self.coverage)
+        self.weights = [3.0 if any(t in rel.lower() for t in TRADITIONAL) else 1.0 for rel in self.fonts]
 
     @lru_cache(maxsize=512)
     def font(self, rel: str, size: int) -> ImageFont.FreeTypeFont:
@@ -71,7 +76,7 @@ class Renderer:
     def pick_font(self, text: str, rng: random.Random) -> str | None:
         chars = set(text)
         for _ in range(4):
-            rel = rng.choice(self.fonts)
+            rel = rng.choices(self.fonts, self.weights)[0]
             if chars <= self.coverage[rel]:
                 return rel
         ok = [r for r in self.fonts if chars <= self.coverage[r]]
@@ -160,12 +165,36 @@ class Renderer:
             img = Image.open(buf).convert("L")
         return img
 
+    def render_print(self, text: str, other: str, rng: random.Random) -> np.ndarray | None:
+        """A line as real print shows it (`realprint.degrade_print`); `other` is drawn as show-through and as
+        the neighbouring line's edge."""
+        from realprint import degrade_print
+
+        rel = self.pick_font(text, rng)
+        if rel is None:
+            return None
+        img = self.draw(text, rel, rng)
+        rel2 = self.pick_font(other, rng) or rel
+        other_img = self.draw(other, rel2, rng) if other else None
+        img = degrade_print(img, rng, ghost=other_img, neighbour=other_img)
+        if rng.random() < 0.3:
+            img = self.degrade(img, rng)
+        return self.to_input(img)
+
+    def nontext(self, rng: random.Random) -> np.ndarray:
+        from realprint import nontext
+
+        return self.to_input(nontext(rng, rng.randint(20, 48)))
+
+    def to_input(self, img: Image.Image) -> np.ndarray:
+        # Exactly what the engine (and ViTImageProcessor) does: Pillow bilinear to the fixed size.
+        img = img.convert("RGB").resize((self.width, self.height), Image.Resampling.BILINEAR)
+        return np.asarray(img)[:, :, 0].copy()
+
     def render(self, text: str, rng: random.Random) -> np.ndarray | None:
         rel = self.pick_font(text, rng)
         if rel is None:
             return None
         img = self.draw(text, rel, rng)
         img = self.degrade(img, rng)
-        # Exactly what the engine (and ViTImageProcessor) does: Pillow bilinear to the fixed size.
-        img = img.convert("RGB").resize((self.width, self.height), Image.Resampling.BILINEAR)
-        return np.asarray(img)[:, :, 0].copy()
+        return self.to_input(img)

@@ -31,6 +31,7 @@ from tokenizers import Tokenizer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from metrics import cer  # noqa: E402
 from model import ModelConfig, OcrModel, count_params  # noqa: E402
+from realprint import printed_text, with_accents  # noqa: E402
 from render import Renderer, check_raqm  # noqa: E402
 
 MAX_TOKENS = 100  # with bos/eos; lines are at most ~95 characters
@@ -55,8 +56,12 @@ def compose_text(lines: list[str], rng: random.Random) -> str:
 
 
 class LineStream(torch.utils.data.IterableDataset):
-    def __init__(self, data: str, cfg: ModelConfig, seed: int):
+    """Rendered lines, endless. `real_print` of them are drawn as real print (`realprint.py`: older text
+    conventions, printing and scanning damage) and `nontext` are crops without text, whose target is empty."""
+
+    def __init__(self, data: str, cfg: ModelConfig, seed: int, real_print: float = 0.0, nontext: float = 0.0):
         self.data, self.cfg, self.seed = data, cfg, seed
+        self.real_print, self.nontext = real_print, nontext
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -69,8 +74,16 @@ class LineStream(torch.utils.data.IterableDataset):
         r = Renderer(os.path.join(self.data, "fonts"), os.path.join(self.data, "coverage.json"),
                      self.cfg.height, self.cfg.width)
         while True:
-            text = compose_text(lines, rng)
-            img = r.render(text, rng)
+            k = rng.random()
+            if k < self.nontext:
+                text, img = "", r.nontext(rng)
+            elif k < self.nontext + self.real_print:
+                text = printed_text(compose_text(lines, rng), rng)
+                shown = with_accents(text, rng) if rng.random() < 0.05 else text
+                img = r.render_print(shown, compose_text(lines, rng), rng)
+            else:
+                text = compose_text(lines, rng)
+                img = r.render(text, rng)
             if img is None:
                 continue
             ids = [self.cfg.bos_id] + tok.encode(text).ids + [self.cfg.eos_id]
@@ -137,10 +150,25 @@ def save_ckpt(model: OcrModel, out: str, meta: dict, dtype: torch.dtype = torch.
 
 
 def load_ckpt(model: OcrModel, path: str) -> dict:
+    """Weights from a checkpoint. A checkpoint with fewer tokens (the vocabulary grown since: new characters)
+    keeps its rows and the new ones start as the model initialised them; a CTC head of another character set
+    starts afresh."""
     sd = {}
     for name in ("ckpt_encoder.pt", "ckpt_decoder.pt"):
         sd.update(torch.load(os.path.join(path, name), map_location="cpu"))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
+    own = model.state_dict()
+    for k, v in list(sd.items()):
+        v = v.float() if v.is_floating_point() else v
+        if k in own and own[k].shape != v.shape:
+            if k == "decoder.embed.weight" and v.shape[0] < own[k].shape[0] and v.shape[1:] == own[k].shape[1:]:
+                grown = own[k].clone()
+                grown[: v.shape[0]] = v
+                v = grown
+            else:
+                print(f"{k}: checkpoint shape {tuple(v.shape)}, model {tuple(own[k].shape)}: starts afresh", flush=True)
+                v = own[k]
+        sd[k] = v
+    model.load_state_dict(sd)
     with open(os.path.join(path, "ckpt_meta.json")) as f:
         return json.load(f)
 
@@ -164,6 +192,12 @@ def main() -> None:
     ap.add_argument("--resume", default=None)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--tiny", action="store_true", help="a small model, for the CPU smoke test")
+    ap.add_argument("--real-print", type=float, default=0.0, help="share of lines drawn as real print")
+    ap.add_argument("--nontext", type=float, default=0.0, help="share of crops without text (empty target)")
+    ap.add_argument("--freeze-cnn", action="store_true",
+                    help="train only the transformer layers on top of the convolutional stem (CPU fine-tuning)")
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="keep BatchNorm statistics as they are (fine-tuning with small batches)")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -185,6 +219,10 @@ def main() -> None:
     if args.resume:
         start_meta = load_ckpt(model, args.resume)
         print(f"resumed from {args.resume}: {start_meta.get('step')} steps", flush=True)
+    base_step = start_meta.get("step", 0)  # steps are counted across resumed runs
+    if args.freeze_cnn:
+        for p in model.encoder.cnn.parameters():
+            p.requires_grad_(False)
     model.to(dev)
     log = open(os.path.join(args.out, "train.log"), "a")
 
@@ -203,6 +241,13 @@ def main() -> None:
     val_x = torch.from_numpy(np.stack([v[0] for v in val])).to(dev)
     val_text = [tok.decode(v[1][1:-1]) for v in val]
 
+    def train_mode() -> None:
+        model.train()
+        if args.freeze_bn:
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.eval()
+
     def validate() -> float:
         model.eval()
         preds = []
@@ -212,11 +257,12 @@ def main() -> None:
                 for row in out.tolist():
                     row = row[: row.index(cfg.eos_id)] if cfg.eos_id in row else row
                     preds.append(tok.decode(row))
-        model.train()
+        train_mode()
         return cer(preds, val_text)
 
     loader = torch.utils.data.DataLoader(
-        LineStream(args.data, cfg, seed=args.seed + start_meta.get("step", 0)), batch_size=args.batch,
+        LineStream(args.data, cfg, seed=args.seed + base_step, real_print=args.real_print,
+                   nontext=args.nontext), batch_size=args.batch,
         num_workers=args.workers, collate_fn=lambda b: collate(b, cfg.pad_id), pin_memory=dev.type == "cuda",
         prefetch_factor=4 if args.workers else None, persistent_workers=args.workers > 0)
     q: queue.Queue = queue.Queue(maxsize=6)
@@ -232,6 +278,8 @@ def main() -> None:
 
     decay, no_decay = [], []
     for n, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
         (no_decay if p.ndim < 2 or "pos" in n or "norm" in n else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), fused=dev.type == "cuda")
@@ -246,7 +294,7 @@ def main() -> None:
     last_ckpt = last_val = last_log = time.time()
     losses: list[float] = []
     ctcs: list[float] = []
-    model.train()
+    train_mode()
     while True:
         elapsed = time.time() - t_train
         if elapsed >= budget:
@@ -308,12 +356,12 @@ def main() -> None:
             emit({"event": "val", "step": step, "synthetic_val_cer": round(validate(), 4)})
             last_val = time.time()
         if now - last_ckpt >= args.ckpt_every:
-            save_ckpt(model, args.out, {"step": step, "samples": samples, "config": cfg.to_dict(),
+            save_ckpt(model, args.out, {"step": base_step + step, "data_seed": args.seed + base_step, "samples": samples, "config": cfg.to_dict(),
                                         "train_seconds": start_meta.get("train_seconds", 0.0) + now - t_train})
             last_ckpt = time.time()
     stop.set()
     v = validate()
-    meta = {"step": step, "samples": samples, "config": cfg.to_dict(), "synthetic_val_cer": v,
+    meta = {"step": base_step + step, "data_seed": args.seed + base_step, "samples": samples, "config": cfg.to_dict(), "synthetic_val_cer": v,
             "train_seconds": start_meta.get("train_seconds", 0.0) + time.time() - t_train,
             "device": torch.cuda.get_device_name() if dev.type == "cuda" else "cpu"}
     save_ckpt(model, args.out, meta)
