@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::{self, TextStyle};
+
 /// An axis-aligned box in pixel coordinates of the page it belongs to (origin top-left).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BBox {
@@ -55,6 +57,40 @@ pub struct Line {
     pub words: Vec<Word>,
 }
 
+impl Line {
+    /// Write this line in `style` (lines are read as printed, [`TextStyle::AsPrinted`]). With
+    /// [`TextStyle::AttachedDanda`] a danda set apart joins the word before it, in the text and in the words.
+    pub fn restyle(&mut self, style: TextStyle) {
+        if style == TextStyle::AsPrinted {
+            return;
+        }
+        self.text = text::normalize_with(&self.text, style);
+        let mut words: Vec<Word> = Vec::with_capacity(self.words.len());
+        for w in self.words.drain(..) {
+            let danda = w.text.starts_with(['\u{0964}', '\u{0965}']);
+            match words.last_mut() {
+                Some(prev) if danda && prev.text.chars().last().is_some_and(text::is_devanagari) => {
+                    prev.text.push_str(&w.text);
+                    prev.bbox = prev.bbox.union(w.bbox);
+                    prev.confidence = prev.confidence.min(w.confidence);
+                }
+                _ => words.push(w),
+            }
+        }
+        self.words = words;
+    }
+}
+
+impl BBox {
+    /// The smallest box holding both.
+    pub fn union(self, other: BBox) -> BBox {
+        let (x0, y0) = (self.x.min(other.x), self.y.min(other.y));
+        let x1 = (self.x + self.width).max(other.x + other.width);
+        let y1 = (self.y + self.height).max(other.y + other.height);
+        BBox { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
+    }
+}
+
 /// One page (one image, or one page of a PDF or multi-page TIFF).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -97,4 +133,50 @@ pub struct Document {
     pub confidence: f32,
     /// Total time in milliseconds.
     pub processing_time_ms: f64,
+}
+
+impl Document {
+    /// The same document written in `style` (see [`Line::restyle`]); the plain text follows.
+    pub fn restyled(mut self, style: TextStyle) -> Document {
+        if style == TextStyle::AsPrinted {
+            return self;
+        }
+        for line in self.pages.iter_mut().flat_map(|p| p.lines.iter_mut()) {
+            line.restyle(style);
+        }
+        crate::pipeline::assemble(self.pages, self.processing_time_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(x: u32, text: &str) -> Word {
+        Word { bbox: BBox { x, y: 0, width: 10, height: 10 }, text: text.into(), confidence: 0.9 }
+    }
+
+    #[test]
+    fn attached_danda_joins_the_word_before() {
+        let words = vec![word(0, "कुरु"), word(20, "॥"), word(40, "१२"), word(60, "॥"), word(80, "a"), word(100, "।")];
+        let mut line =
+            Line { bbox: BBox::default(), text: "कुरु ॥ १२ ॥ a ।".into(), confidence: 0.9, words };
+        let printed = line.clone();
+        line.restyle(TextStyle::AsPrinted);
+        assert_eq!(line, printed);
+        line.restyle(TextStyle::AttachedDanda);
+        assert_eq!(line.text, "कुरु॥ १२॥ a ।");
+        let texts: Vec<&str> = line.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["कुरु॥", "१२॥", "a", "।"]);
+        assert_eq!(line.words[0].bbox, BBox { x: 0, y: 0, width: 30, height: 10 });
+    }
+
+    #[test]
+    fn restyled_document_text_follows_its_lines() {
+        let line = Line { text: "राम गया ।".into(), confidence: 1.0, ..Line::default() };
+        let page = Page { lines: vec![line.clone(), line], ..Page::default() };
+        let doc = crate::pipeline::assemble(vec![page], 1.0);
+        assert_eq!(doc.text, "राम गया ।\nराम गया ।");
+        assert_eq!(doc.restyled(TextStyle::AttachedDanda).text, "राम गया।\nराम गया।");
+    }
 }

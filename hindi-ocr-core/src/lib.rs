@@ -33,3 +33,4 @@ pub mod pipeline;
 pub mod text;
 pub use pipeline::{DocumentOptions, Layout, Progress, read_document, read_image};
 pub use pdf::Password;
+pub use text::TextStyle;

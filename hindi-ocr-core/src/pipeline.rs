@@ -68,7 +68,17 @@ pub struct DocumentOptions {
     pub analysis: AnalysisOptions,
     /// The password of an encrypted PDF (ignored for other inputs and for PDFs that open without one).
     pub password: Option<Password>,
+    /// How the text is written: as printed (default) or with dandas attached ([`text::TextStyle`]).
+    pub text_style: text::TextStyle,
+    /// A line (or piece of one) the model reads with a confidence below this is dropped as not text: the
+    /// guard against text the decoder writes where the image shows none (rules, specks, leaders). 0 keeps
+    /// everything. Default [`DEFAULT_MIN_CONFIDENCE`].
+    pub min_confidence: f32,
 }
+
+/// See [`DocumentOptions::min_confidence`]. Chosen on synthetic lines and non-text crops
+/// (`benches/calibration.py`, `benches/nontext.py`), never on an evaluation set.
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.1;
 
 impl Default for DocumentOptions {
     fn default() -> Self {
@@ -79,6 +89,8 @@ impl Default for DocumentOptions {
             max_pdf_bytes: 1 << 30,
             analysis: AnalysisOptions::default(),
             password: None,
+            text_style: text::TextStyle::AsPrinted,
+            min_confidence: DEFAULT_MIN_CONFIDENCE,
         }
     }
 }
@@ -188,7 +200,11 @@ pub fn pages<'a>(bytes: &'a [u8], opts: &DocumentOptions) -> Result<Pages<'a>> {
         }
         if total > 1 {
             if bytes.len() as u64 > opts.limits.max_bytes {
-                return Err(Error::ImageTooLarge { what: "bytes", actual: bytes.len() as u64, limit: opts.limits.max_bytes });
+                return Err(Error::ImageTooLarge {
+                    what: "bytes",
+                    actual: bytes.len() as u64,
+                    limit: opts.limits.max_bytes,
+                });
             }
             return Ok(Pages { source: Source::Tiff(bytes, opts.limits), next: 0, total });
         }
@@ -258,7 +274,7 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
     let (mut w, mut h) = gray.dimensions();
     let (mut rotation, mut quad) = (0, None);
     let (skew, lines) = match opts.layout {
-        Layout::Line => (0.0, read_as_line(rec, gray, false)?.1),
+        Layout::Line => (0.0, read_as_line(rec, gray, false, opts.min_confidence)?.1),
         Layout::Page | Layout::Auto => {
             let found = layout::analyze_page(&gray, &opts.analysis);
             (w, h, rotation, quad) = (found.width, found.height, found.rotation, found.quad);
@@ -267,22 +283,32 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
             if opts.layout == Layout::Auto && quad.is_none() && w >= 4 * h && found.lines.len() < 2 {
                 // When a few words say upside down and none say otherwise, the model reads it both ways.
                 let upright = layout::orientation::turn(&gray, rotation);
-                let (turned, lines) = read_as_line(rec, upright, found.maybe_upside_down)?;
+                let (turned, lines) = read_as_line(rec, upright, found.maybe_upside_down, opts.min_confidence)?;
                 rotation = (rotation + turned) % 360;
                 (0.0, lines)
             } else {
-                read_layout(rec, found)?
+                read_layout(rec, found, opts.min_confidence)?
             }
         }
     };
+    let mut lines = lines;
+    for line in &mut lines {
+        line.restyle(opts.text_style);
+    }
     let processing_time_ms = start.elapsed().as_secs_f64() * 1000.0;
     Ok(Page { width: w, height: h, quad, rotation, skew, lines, processing_time_ms, error: None })
 }
 
 /// The whole image is one line. An image without ink gives no line (the recogniser is not asked). With
 /// `either_way`, it is also read turned by 180 degrees in the same batch, and the reading with the higher
-/// confidence is kept; the turn it took (0 or 180) comes back with the line.
-fn read_as_line(rec: &dyn LineRecognizer, gray: GrayImage, either_way: bool) -> Result<(u16, Vec<Line>)> {
+/// confidence is kept; the turn it took (0 or 180) comes back with the line. A reading below `min_confidence`
+/// is no line.
+fn read_as_line(
+    rec: &dyn LineRecognizer,
+    gray: GrayImage,
+    either_way: bool,
+    min_confidence: f32,
+) -> Result<(u16, Vec<Line>)> {
     if !has_ink(&gray) {
         return Ok((0, vec![]));
     }
@@ -295,7 +321,7 @@ fn read_as_line(rec: &dyn LineRecognizer, gray: GrayImage, either_way: bool) -> 
     let pick = usize::from(either_way && results[1].confidence > results[0].confidence);
     let result = results.swap_remove(pick);
     let text = text::normalize(&result.text);
-    if text.is_empty() {
+    if text.is_empty() || result.confidence < min_confidence {
         return Ok((0, vec![]));
     }
     let bbox = BBox { x: 0, y: 0, width: w, height: h };
@@ -321,12 +347,13 @@ fn recognize(rec: &dyn LineRecognizer, images: Vec<GrayImage>) -> Result<Vec<cra
 }
 
 /// Read the lines page analysis found.
-fn read_layout(rec: &dyn LineRecognizer, mut page: layout::PageLayout) -> Result<(f32, Vec<Line>)> {
-    let images: Vec<GrayImage> = page
-        .lines
-        .iter_mut()
-        .flat_map(|l| l.segments.iter_mut().map(|s| std::mem::take(&mut s.image)))
-        .collect();
+fn read_layout(
+    rec: &dyn LineRecognizer,
+    mut page: layout::PageLayout,
+    min_confidence: f32,
+) -> Result<(f32, Vec<Line>)> {
+    let images: Vec<GrayImage> =
+        page.lines.iter_mut().flat_map(|l| l.segments.iter_mut().map(|s| std::mem::take(&mut s.image))).collect();
     if images.is_empty() {
         return Ok((page.skew, vec![]));
     }
@@ -340,7 +367,7 @@ fn read_layout(rec: &dyn LineRecognizer, mut page: layout::PageLayout) -> Result
             let Some(r) = results.next() else { break };
             let t = text::normalize(&r.text);
             conf_plain.push(r.confidence);
-            if t.is_empty() || !fits(&t, seg.bbox.width, page.text_height) || r.confidence < MIN_SEGMENT_CONFIDENCE {
+            if t.is_empty() || !fits(&t, seg.bbox.width, page.text_height) || r.confidence < min_confidence {
                 continue;
             }
             let n = t.chars().count();
@@ -372,20 +399,12 @@ fn fits(text: &str, width: u32, th: f32) -> bool {
 /// See [`fits`]: well above the densest print measured (3.0), far below made-up text (27 on one height).
 const MAX_CHARS_PER_TEXT_HEIGHT: f32 = 5.0;
 
-/// A piece of a page read with less confidence than this is dropped as not text: the lowest for printed lines
-/// is 0.33 (a faint degraded dev line), a mark on the table beside a photographed page reads at 0.05.
-const MIN_SEGMENT_CONFIDENCE: f32 = 0.1;
-
 /// Pair the words of a segment's text with the word boxes found on the page. When the counts agree the
 /// pairing is one to one; otherwise each word gets the span of the segment proportional to its characters.
 fn assign_words(text: &str, boxes: &[BBox], seg: BBox, confidence: f32) -> Vec<Word> {
     let words = text::words(text);
     if words.len() == boxes.len() {
-        return words
-            .iter()
-            .zip(boxes)
-            .map(|(w, b)| Word { bbox: *b, text: (*w).to_string(), confidence })
-            .collect();
+        return words.iter().zip(boxes).map(|(w, b)| Word { bbox: *b, text: (*w).to_string(), confidence }).collect();
     }
     spread_words(text, seg, confidence)
 }
@@ -415,7 +434,10 @@ fn spread_words(text: &str, bbox: BBox, confidence: f32) -> Vec<Word> {
 }
 
 fn is_tiff(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") || bytes.starts_with(b"II+\0") || bytes.starts_with(b"MM\0+")
+    bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*")
+        || bytes.starts_with(b"II+\0")
+        || bytes.starts_with(b"MM\0+")
 }
 
 fn tiff_err(e: tiff::TiffError) -> Error {
@@ -452,10 +474,7 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
     let (w, h) = d.dimensions().map_err(tiff_err)?;
     limits.check_dimensions(w, h)?;
     let color = d.colortype().map_err(tiff_err)?;
-    let white_is_zero = d
-        .get_tag_u32(tiff::tags::Tag::PhotometricInterpretation)
-        .map(|v| v == 0)
-        .unwrap_or(false);
+    let white_is_zero = d.get_tag_u32(tiff::tags::Tag::PhotometricInterpretation).map(|v| v == 0).unwrap_or(false);
     // The page's Orientation tag (274), as for single images in `image_input::decode`.
     let orientation = d
         .get_tag_u32(tiff::tags::Tag::Orientation)
@@ -474,10 +493,16 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
             let v = if white_is_zero { v.into_iter().map(|p| 255 - p).collect() } else { v };
             DynamicImage::ImageLuma8(ImageBuffer::<Luma<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?)
         }
-        (C::Gray(16), R::U16(v)) => DynamicImage::ImageLuma16(ImageBuffer::<Luma<u16>, _>::from_raw(w, h, v).ok_or_else(bad)?),
-        (C::GrayA(8), R::U8(v)) => DynamicImage::ImageLumaA8(ImageBuffer::<LumaA<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?),
+        (C::Gray(16), R::U16(v)) => {
+            DynamicImage::ImageLuma16(ImageBuffer::<Luma<u16>, _>::from_raw(w, h, v).ok_or_else(bad)?)
+        }
+        (C::GrayA(8), R::U8(v)) => {
+            DynamicImage::ImageLumaA8(ImageBuffer::<LumaA<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?)
+        }
         (C::RGB(8), R::U8(v)) => DynamicImage::ImageRgb8(ImageBuffer::<Rgb<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?),
-        (C::RGBA(8), R::U8(v)) => DynamicImage::ImageRgba8(ImageBuffer::<Rgba<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?),
+        (C::RGBA(8), R::U8(v)) => {
+            DynamicImage::ImageRgba8(ImageBuffer::<Rgba<u8>, _>::from_raw(w, h, v).ok_or_else(bad)?)
+        }
         (C::Gray(1), R::U8(v)) => {
             // Bilevel (fax): rows padded to whole bytes.
             let stride = w.div_ceil(8) as usize;
@@ -490,7 +515,9 @@ fn tiff_page(bytes: &[u8], index: usize, limits: &Limits) -> Result<DynamicImage
                 Luma([if white { 255 } else { 0 }])
             }))
         }
-        (c, _) => return Err(Error::UnsupportedFormat(Some(format!("TIFF page {index} with colour type {c:?}")))),
+        (c, _) => {
+            return Err(Error::UnsupportedFormat(Some(format!("TIFF page {index} with colour type {c:?}"))));
+        }
     };
     img.apply_orientation(orientation);
     Ok(image_input::flatten_alpha(img))

@@ -12,8 +12,8 @@ use std::time::Instant;
 use hindi_ocr_core::image_input::Limits;
 use hindi_ocr_core::pipeline::{self, DocumentOptions, Layout};
 use hindi_ocr_core::{
-    self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, Password, RuntimeConfig, pdf, runtime,
-    text,
+    self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, Password, RuntimeConfig, TextStyle, pdf,
+    runtime, text,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -72,17 +72,21 @@ impl Engine {
         Ok(Self { inner: Arc::new(engine), limits: Limits::default() })
     }
 
-    /// Read one line image.
-    fn recognize_line(&self, py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<LineResult> {
+    /// Read one line image; `text_style` says how the text is written ("as-printed" or "attached-danda").
+    #[pyo3(signature = (src, *, text_style="as-printed"))]
+    fn recognize_line(&self, py: Python<'_>, src: &Bound<'_, PyAny>, text_style: &str) -> PyResult<LineResult> {
         let source = Source::extract(src)?;
+        let style = text_style_arg(py, text_style)?;
         let (engine, limits) = (&self.inner, &self.limits);
         // One source: the error needs no index.
-        let mut results = run_detached(py, || read_lines(engine, &[source], limits).map_err(|e| e.error))?;
+        let mut results = run_detached(py, || read_lines(engine, &[source], limits, style).map_err(|e| e.error))?;
         Ok(results.remove(0))
     }
 
     /// Read many line images in batches; results in input order.
-    fn recognize_lines(&self, py: Python<'_>, srcs: &Bound<'_, PyAny>) -> PyResult<Vec<LineResult>> {
+    #[pyo3(signature = (srcs, *, text_style="as-printed"))]
+    fn recognize_lines(&self, py: Python<'_>, srcs: &Bound<'_, PyAny>, text_style: &str) -> PyResult<Vec<LineResult>> {
+        let style = text_style_arg(py, text_style)?;
         let mut sources = Vec::new();
         for item in srcs.try_iter()? {
             sources.push(Source::extract(&item?)?);
@@ -91,13 +95,13 @@ impl Engine {
             return Ok(Vec::new());
         }
         let (engine, limits) = (&self.inner, &self.limits);
-        run_detached(py, || read_lines(engine, &sources, limits))
+        run_detached(py, || read_lines(engine, &sources, limits, style))
     }
 
     /// Read a document: an image (one page), a multi-page TIFF, or a PDF; `layout` says how pages are cut
     /// into lines ("auto", "page" or "line"); PDF pages are rendered at `dpi`; `password` opens an encrypted
     /// PDF (ignored by other inputs and by PDFs that open without one).
-    #[pyo3(signature = (src, layout="auto", *, dpi=300, password=None))]
+    #[pyo3(signature = (src, layout="auto", *, dpi=300, password=None, text_style="as-printed"))]
     fn recognize(
         &self,
         py: Python<'_>,
@@ -105,13 +109,14 @@ impl Engine {
         layout: &str,
         #[pyo3(from_py_with = dpi_arg)] dpi: u32,
         #[pyo3(from_py_with = password_arg)] password: Option<String>,
+        text_style: &str,
     ) -> PyResult<Document> {
-        self.read(py, src, layout, dpi, password, false)
+        self.read(py, src, ReadArgs { layout, dpi, password, text_style, require_pdf: false })
     }
 
     /// Read a PDF file (or PDF bytes): every page rendered at `dpi`, then read as `layout` says; `password`
     /// as for `recognize`.
-    #[pyo3(signature = (src, layout="auto", *, dpi=300, password=None))]
+    #[pyo3(signature = (src, layout="auto", *, dpi=300, password=None, text_style="as-printed"))]
     fn recognize_pdf(
         &self,
         py: Python<'_>,
@@ -119,8 +124,9 @@ impl Engine {
         layout: &str,
         #[pyo3(from_py_with = dpi_arg)] dpi: u32,
         #[pyo3(from_py_with = password_arg)] password: Option<String>,
+        text_style: &str,
     ) -> PyResult<Document> {
-        self.read(py, src, layout, dpi, password, true)
+        self.read(py, src, ReadArgs { layout, dpi, password, text_style, require_pdf: true })
     }
 }
 
@@ -160,6 +166,20 @@ fn password_arg(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     obj.extract().map(Some)
 }
 
+fn text_style_arg(py: Python<'_>, s: &str) -> PyResult<TextStyle> {
+    s.parse().map_err(|e| errors::to_py(py, e))
+}
+
+/// The arguments `recognize` and `recognize_pdf` share (`require_pdf`: pixels and anything but a PDF are
+/// refused).
+struct ReadArgs<'a> {
+    layout: &'a str,
+    dpi: u32,
+    password: Option<String>,
+    text_style: &'a str,
+    require_pdf: bool,
+}
+
 /// `loaded_onnxruntime_library()`: the ONNX Runtime library this process has loaded (by its first engine), or
 /// `None` before any engine.
 #[pyfunction]
@@ -168,23 +188,16 @@ pub fn loaded_onnxruntime_library() -> Option<String> {
     runtime::loaded_library().map(|p| p.to_string_lossy().into_owned())
 }
 
-
 impl Engine {
-    /// `recognize` and `recognize_pdf` (`require_pdf`: pixels and anything but a PDF are refused).
-    fn read(
-        &self,
-        py: Python<'_>,
-        src: &Bound<'_, PyAny>,
-        layout: &str,
-        dpi: u32,
-        password: Option<String>,
-        require_pdf: bool,
-    ) -> PyResult<Document> {
+    /// `recognize` and `recognize_pdf`.
+    fn read(&self, py: Python<'_>, src: &Bound<'_, PyAny>, args: ReadArgs<'_>) -> PyResult<Document> {
+        let ReadArgs { layout, dpi, password, text_style, require_pdf } = args;
         let source = Source::extract(src)?;
         if require_pdf && matches!(source, Source::Pixels(_)) {
             return Err(errors::invalid_argument(py, "recognize_pdf needs a PDF path or PDF bytes".to_owned()));
         }
         let mut opts = self.document_options(py, layout, dpi)?;
+        opts.text_style = text_style_arg(py, text_style)?;
         // Kept in the document's options: its searchable PDF renders the source again (`Password` hides
         // itself from `Debug`, and no `repr` shows the options).
         opts.password = password.map(Password::new);
@@ -206,7 +219,12 @@ impl Engine {
 /// Read line images exactly as the pipeline's `line` layout does (grayscale in, text normalised out; an image
 /// without ink is no text, and the model is not asked), so results equal the CLI's `--layout line`.
 /// A source that cannot be read or decoded fails the batch with its index.
-fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> Result<Vec<LineResult>, BatchError> {
+fn read_lines(
+    engine: &core::Engine,
+    sources: &[Source],
+    limits: &Limits,
+    style: TextStyle,
+) -> Result<Vec<LineResult>, BatchError> {
     // `None`: has ink, read by the model below; blank images get their (empty) result at once.
     let mut results: Vec<Option<LineResult>> = Vec::with_capacity(sources.len());
     let mut inked = Vec::new();
@@ -229,7 +247,7 @@ fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> Res
         return Err(count_error().into());
     }
     let mut lines = read.iter().map(|r| LineResult {
-        text: text::normalize(&r.text),
+        text: text::normalize_with(&r.text, style),
         confidence: r.confidence,
         token_ids: r.token_ids.clone(),
         processing_time_ms: r.processing_time_ms,
@@ -238,7 +256,6 @@ fn read_lines(engine: &core::Engine, sources: &[Source], limits: &Limits) -> Res
     let merged: Option<Vec<LineResult>> = results.into_iter().map(|r| r.or_else(|| lines.next())).collect();
     merged.ok_or_else(|| count_error().into())
 }
-
 
 /// Read a whole document (`require_pdf`: refuse anything but a PDF); returns it with its source kept for the
 /// searchable-PDF export.

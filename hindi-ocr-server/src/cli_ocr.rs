@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hindi_ocr_core::pipeline::{DocumentOptions, Layout, Progress, read_document};
-use hindi_ocr_core::{Engine, EngineConfig, LineRecognizer, ModelSource, Params, Password, RuntimeConfig};
+use hindi_ocr_core::{Engine, EngineConfig, LineRecognizer, ModelSource, Params, Password, RuntimeConfig, TextStyle};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use output::{CliFormat, render, tsv_escape, tsv_row};
@@ -45,6 +45,13 @@ pub struct OcrArgs {
     /// Read pages as they lie: do not turn pages whose text is found sideways or upside down.
     #[arg(long)]
     pub no_rotate: bool,
+    /// How the text is written: `as-printed` (the page's own spacing around । and ॥) or `attached-danda`
+    /// (the modern Hindi convention: no space before a danda).
+    #[arg(long, default_value = "as-printed", value_parser = parse_text_style)]
+    pub text_style: TextStyle,
+    /// Drop a line the model reads with a confidence below this (0-1) as not text; 0 keeps every reading.
+    #[arg(long, default_value_t = hindi_ocr_core::pipeline::DEFAULT_MIN_CONFIDENCE, value_parser = parse_confidence)]
+    pub min_confidence: f32,
     /// Threads ONNX Runtime uses (0: one per core; at most 256).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
@@ -69,6 +76,17 @@ fn parse_layout(s: &str) -> Result<Layout, String> {
     s.parse().map_err(|e: hindi_ocr_core::Error| e.to_string())
 }
 
+fn parse_confidence(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(c) if (0.0..=1.0).contains(&c) => Ok(c),
+        _ => Err(format!("must be a number from 0 to 1, got {s:?}")),
+    }
+}
+
+fn parse_text_style(s: &str) -> Result<TextStyle, String> {
+    s.parse().map_err(|e: hindi_ocr_core::Error| e.to_string())
+}
+
 fn parse_password(s: &str) -> Result<Password, String> {
     Ok(Password::new(s))
 }
@@ -76,7 +94,8 @@ fn parse_password(s: &str) -> Result<Password, String> {
 /// The password of `--password-file`: its first line without the line ending (other whitespace is kept: it
 /// may be part of the password).
 fn password_from_file(path: &Path) -> Result<Password, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --password-file {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read --password-file {}: {e}", path.display()))?;
     let line = text.split('\n').next().unwrap_or("");
     Ok(Password::new(line.strip_suffix('\r').unwrap_or(line)))
 }
@@ -112,7 +131,13 @@ pub fn run(args: OcrArgs) -> ExitCode {
 /// Process every file with `rec`, writing results to `out` (or the `--output` path) and problems to `err`.
 /// Returns success only when every file was read.
 pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let mut opts = DocumentOptions { layout: args.layout, dpi: args.dpi, ..DocumentOptions::default() };
+    let mut opts = DocumentOptions {
+        layout: args.layout,
+        dpi: args.dpi,
+        text_style: args.text_style,
+        min_confidence: args.min_confidence,
+        ..DocumentOptions::default()
+    };
     opts.analysis.detect_orientation = !args.no_rotate;
     opts.password = match &args.password_file {
         Some(path) => match password_from_file(path) {
@@ -192,9 +217,8 @@ pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, e
                 },
                 (Some(target), _) => (std::fs::write(target, &bytes), Some(target.clone())),
                 (None, _) => (
-                    out.write_all(&bytes).and_then(|_| {
-                        if several && !bytes.ends_with(b"\n") { out.write_all(b"\n") } else { Ok(()) }
-                    }),
+                    out.write_all(&bytes)
+                        .and_then(|_| if several && !bytes.ends_with(b"\n") { out.write_all(b"\n") } else { Ok(()) }),
                     None,
                 ),
             };
@@ -262,7 +286,9 @@ fn process_file(
 /// name that two inputs would share (`a/scan.png`, `b/scan.png`, `scan.tif`) gets `-2`, `-3`, ... after the
 /// stem, so no output overwrites another.
 fn output_paths(target: &Path, inputs: &[PathBuf], format: CliFormat) -> Result<Vec<PathBuf>, String> {
-    let mkdir = |dir: &Path| std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory {}: {e}", dir.display()));
+    let mkdir = |dir: &Path| {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create output directory {}: {e}", dir.display()))
+    };
     let in_dir = inputs.len() > 1 || target.is_dir();
     if !in_dir {
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -1,7 +1,6 @@
 //! ALTO XML v4 (namespace `http://www.loc.gov/standards/alto/ns-v4#`): `Page` > `PrintSpace` > `TextBlock`
 //! > `TextLine` > `String` / `SP`, positions in pixels (`MeasurementUnit` pixel), word confidence `WC` 0-1.
 
-use super::hocr::union;
 use super::xml::escape;
 use crate::{BBox, Document};
 
@@ -32,7 +31,7 @@ pub fn to_alto(doc: &Document) -> String {
         ));
         s.push_str(&format!("<PrintSpace {}>\n", pos(&page_box)));
         if !page.lines.is_empty() {
-            let area = page.lines.iter().map(|l| l.bbox).reduce(union).unwrap_or(page_box);
+            let area = page.lines.iter().map(|l| l.bbox).reduce(BBox::union).unwrap_or(page_box);
             s.push_str(&format!("<TextBlock ID=\"block_{p}_1\" {}>\n", pos(&area)));
             for (li, line) in page.lines.iter().enumerate() {
                 let l = li + 1;

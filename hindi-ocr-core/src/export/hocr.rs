@@ -27,7 +27,7 @@ pub fn to_hocr(doc: &Document) -> String {
             page.skew
         ));
         if !page.lines.is_empty() {
-            let area = page.lines.iter().map(|l| l.bbox).reduce(union).unwrap_or(page_box);
+            let area = page.lines.iter().map(|l| l.bbox).reduce(BBox::union).unwrap_or(page_box);
             s.push_str(&format!("<div class=\"ocr_carea\" id=\"block_{p}_1\" title=\"{}\">\n", bbox(&area)));
             for (li, line) in page.lines.iter().enumerate() {
                 let l = li + 1;
@@ -62,10 +62,3 @@ fn wconf(c: f32) -> u32 {
     (c.clamp(0.0, 1.0) * 100.0).round() as u32
 }
 
-pub(crate) fn union(a: BBox, b: BBox) -> BBox {
-    let x0 = a.x.min(b.x);
-    let y0 = a.y.min(b.y);
-    let x1 = (a.x + a.width).max(b.x + b.width);
-    let y1 = (a.y + a.height).max(b.y + b.height);
-    BBox { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
-}

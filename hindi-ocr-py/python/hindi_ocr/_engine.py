@@ -15,6 +15,7 @@ __all__ = ["Engine", "find_model_dir", "find_onnxruntime_library"]
 
 # Private aliases: stubtest compares public names with their runtime values, which typing aliases are not.
 _Layout = Literal["auto", "page", "line"]
+_TextStyle = Literal["as-printed", "attached-danda"]
 _PathLike = Union[str, "os.PathLike[str]"]
 
 # A model copied into the package (a self-contained wheel, see docs/PYTHON.md) sits here.
@@ -107,7 +108,7 @@ class Engine:
         """The model directory given or found (``None``: the engine's own search for the bundled model)."""
         return self._model_dir
 
-    def recognize_line(self, src: _ImageSource) -> LineResult:
+    def recognize_line(self, src: _ImageSource, *, text_style: _TextStyle = "as-printed") -> LineResult:
         """Read one image of a single text line.
 
         :param src: a path (``str`` or ``os.PathLike``), encoded image ``bytes`` (PNG, JPEG, TIFF, WebP, BMP),
@@ -116,13 +117,19 @@ class Engine:
         :raises ImageTooLargeError: the image exceeds the size limits.
         :raises InputReadError: the file cannot be read.
 
+        :param text_style: ``"as-printed"`` keeps the page's own spacing around ``।`` and ``॥``;
+            ``"attached-danda"`` writes the modern Hindi convention (no space before a danda).
+        :raises InvalidArgumentError: unknown ``text_style``.
+
         An image without ink (the ``layout="line"`` rule) gives ``text`` ``""`` and ``confidence`` 0.0 without
         running the model.
         """
-        return self._native.recognize_line(to_native(src))
+        return self._native.recognize_line(to_native(src), text_style=text_style)
 
-    def recognize_lines(self, srcs: Iterable[_ImageSource]) -> list[LineResult]:
-        """Read many line images, batched; results come back in input order. Sources as for
+    def recognize_lines(
+        self, srcs: Iterable[_ImageSource], *, text_style: _TextStyle = "as-printed"
+    ) -> list[LineResult]:
+        """Read many line images, batched; results come back in input order. Sources and ``text_style`` as for
         :meth:`recognize_line`.
 
         :raises TypeError: ``srcs`` is one path or one ``bytes`` object rather than a list of sources.
@@ -141,10 +148,16 @@ class Engine:
             except (TypeError, ValueError) as e:
                 # Same exception type, the message saying which source (the native side does this for decoding).
                 raise type(e)(f"srcs[{i}]: {e}").with_traceback(e.__traceback__) from None
-        return self._native.recognize_lines(natives)
+        return self._native.recognize_lines(natives, text_style=text_style)
 
     def recognize(
-        self, src: _ImageSource, layout: _Layout = "auto", *, dpi: int = 300, password: Optional[str] = None
+        self,
+        src: _ImageSource,
+        layout: _Layout = "auto",
+        *,
+        dpi: int = 300,
+        password: Optional[str] = None,
+        text_style: _TextStyle = "as-printed",
     ) -> Document:
         """Read a document: an image (one page), a multi-page TIFF or a PDF.
 
@@ -158,12 +171,14 @@ class Engine:
             ignored by other inputs and by PDFs that open without one. The document keeps it for
             :meth:`Document.to_pdf` / :meth:`Document.save_pdf`, which render the source again; no ``repr``
             shows it.
-        :raises InvalidArgumentError: unknown ``layout`` or ``dpi`` out of range.
+        :param text_style: as for :meth:`recognize_line` (with ``"attached-danda"`` a danda set apart also
+            joins the word before it in ``words``).
+        :raises InvalidArgumentError: unknown ``layout`` or ``text_style``, or ``dpi`` out of range.
         :raises PdfPasswordError: the PDF needs a password and none was given, or the one given is wrong.
         :raises PdfError: a corrupt PDF, or encryption the reader cannot decrypt.
         :raises TypeError: ``password`` is not a ``str`` (or ``None``).
         """
-        return self._native.recognize(to_native(src), layout, dpi=dpi, password=password)
+        return self._native.recognize(to_native(src), layout, dpi=dpi, password=password, text_style=text_style)
 
     def recognize_pdf(
         self,
@@ -172,15 +187,18 @@ class Engine:
         *,
         dpi: int = 300,
         password: Optional[str] = None,
+        text_style: _TextStyle = "as-printed",
     ) -> Document:
         """Read a PDF (a path or the file's bytes): each page rendered at ``dpi``, then read as ``layout`` says.
-        ``password`` as for :meth:`recognize`.
+        ``password`` and ``text_style`` as for :meth:`recognize`.
 
         :raises UnsupportedFormatError: the input is not a PDF.
         :raises PdfPasswordError: the PDF needs a password and none was given, or the one given is wrong.
         :raises PdfError: the PDF is corrupt, or encrypted in a way the reader cannot decrypt.
         """
-        return self._native.recognize_pdf(to_native(src), layout, dpi=dpi, password=password)
+        return self._native.recognize_pdf(
+            to_native(src), layout, dpi=dpi, password=password, text_style=text_style
+        )
 
     def __repr__(self) -> str:
         return f"Engine(model_dir={self._model_dir!r})"

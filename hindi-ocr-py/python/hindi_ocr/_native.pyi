@@ -151,11 +151,23 @@ class Engine:
         batch_size: int = 16,
         intra_threads: int = 0,
     ) -> Engine: ...
-    def recognize_line(self, src: _NativeSource) -> LineResult: ...
-    def recognize_lines(self, srcs: Iterable[_NativeSource]) -> list[LineResult]: ...
+    def recognize_line(self, src: _NativeSource, *, text_style: str = "as-printed") -> LineResult: ...
+    def recognize_lines(self, srcs: Iterable[_NativeSource], *, text_style: str = "as-printed") -> list[LineResult]: ...
     def recognize(
-        self, src: _NativeSource, layout: str = "auto", *, dpi: int = 300, password: Optional[str] = None
+        self,
+        src: _NativeSource,
+        layout: str = "auto",
+        *,
+        dpi: int = 300,
+        password: Optional[str] = None,
+        text_style: str = "as-printed",
     ) -> Document: ...
     def recognize_pdf(
-        self, src: _NativeSource, layout: str = "auto", *, dpi: int = 300, password: Optional[str] = None
+        self,
+        src: _NativeSource,
+        layout: str = "auto",
+        *,
+        dpi: int = 300,
+        password: Optional[str] = None,
+        text_style: str = "as-printed",
     ) -> Document: ...

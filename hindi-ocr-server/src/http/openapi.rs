@@ -21,6 +21,8 @@ use crate::http::routes;
         routes::ocr::extract,
         routes::ops::health, routes::ops::ready, routes::ops::metrics,
     ),
+    // Enums referenced by query parameters: without them here their `$ref`s would point nowhere.
+    components(schemas(routes::documents::ExportFormat, routes::documents::TextStyleParam)),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
     tags(

@@ -14,17 +14,17 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::blob::{BlobKey, byte_stream_from};
-use hindi_ocr_core::export;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::AppState;
 use crate::http::auth::AuthUser;
 use crate::http::dto::{DocumentList, DocumentView, OcrDone, OcrPending, PageQuery, StatusEvent};
 use crate::http::routes::chats::{delete_blob, delete_file_first};
 use crate::http::routes::storage;
 use crate::http::upload::{Upload, UserUpload};
-use crate::http::AppState;
 use crate::jobs::events::{changed, next_change};
 use crate::model::{Document, DocumentStatus, new_id};
 use crate::store::StorageError;
+use hindi_ocr_core::{TextStyle, export};
 
 /// Stores a checked upload and its document record, then queues OCR. Nothing is left behind on failure: the
 /// file is stored first (a blob without a record is never seen), and when the record or its job cannot be
@@ -39,8 +39,21 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
     let id = new_id();
     let key = BlobKey::for_document(&user.id, &id).map_err(storage)?;
     let size = upload.bytes.len() as u64;
-    state.jobs.blobs.put(&key, byte_stream_from(upload.bytes), state.settings.max_upload_bytes).await.map_err(storage)?;
-    let mut doc = Document::new(&id, &user.id, upload.chat_id.as_deref(), &upload.file_name, upload.content_type, size, key.as_str());
+    state
+        .jobs
+        .blobs
+        .put(&key, byte_stream_from(upload.bytes), state.settings.max_upload_bytes)
+        .await
+        .map_err(storage)?;
+    let mut doc = Document::new(
+        &id,
+        &user.id,
+        upload.chat_id.as_deref(),
+        &upload.file_name,
+        upload.content_type,
+        size,
+        key.as_str(),
+    );
     doc.pdf_password = upload.pdf_password.as_ref().map(|pw| state.jobs.sealer.seal(&id, pw));
     if let Err(e) = store.create_document(&doc).await {
         delete_blob(state, key.as_str()).await;
@@ -141,8 +154,13 @@ fn ocr_answer(doc: &Document) -> Response {
         })
         .into_response(),
         status => {
-            let code = if status == DocumentStatus::Failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::ACCEPTED };
-            let body = OcrPending { document_id: doc.id.clone(), status: status.as_str().to_owned(), error: doc.error.clone() };
+            let code =
+                if status == DocumentStatus::Failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::ACCEPTED };
+            let body = OcrPending {
+                document_id: doc.id.clone(),
+                status: status.as_str().to_owned(),
+                error: doc.error.clone(),
+            };
             (code, Json(body)).into_response()
         }
     }
@@ -164,7 +182,11 @@ pub struct ListQuery {
 /// The user's documents, newest first.
 #[utoipa::path(get, path = "/api/documents", tag = "documents", params(ListQuery),
     responses((status = 200, body = DocumentList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, user: AuthUser, Query(q): Query<ListQuery>) -> AppResult<Json<DocumentList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<DocumentList>> {
     let page = PageQuery { offset: q.offset, limit: q.limit }.pagination();
     let chat_id = q.chat_id.as_deref().filter(|c| !c.is_empty());
     if let Some(chat_id) = chat_id {
@@ -172,13 +194,21 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Query(q): Query
         state.jobs.store.get_chat(&user.id, chat_id).await.map_err(storage)?;
     }
     let docs = state.jobs.store.list_documents(&user.id, chat_id, page).await.map_err(storage)?;
-    Ok(Json(DocumentList { documents: docs.iter().map(DocumentView::from).collect(), offset: page.offset, limit: page.limit }))
+    Ok(Json(DocumentList {
+        documents: docs.iter().map(DocumentView::from).collect(),
+        offset: page.offset,
+        limit: page.limit,
+    }))
 }
 
 /// One document with its status and text.
 #[utoipa::path(get, path = "/api/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
     responses((status = 200, body = DocumentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Json<DocumentView>> {
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<DocumentView>> {
     let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
     Ok(Json(DocumentView::from(&doc)))
 }
@@ -200,10 +230,13 @@ pub async fn delete(State(state): State<AppState>, user: AuthUser, Path(id): Pat
 
 /// `Content-Disposition` with the (display-only) file name, safe for any characters.
 fn disposition(kind: &str, file_name: &str) -> HeaderValue {
-    let ascii: String = file_name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
     let encoded: String = file_name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
         .collect();
     HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
@@ -220,7 +253,8 @@ pub async fn file(State(state): State<AppState>, user: AuthUser, Path(id): Path<
         StorageError::NotFound { .. } => AppError::NotFound("file"),
         other => storage(other),
     })?;
-    let content_type = HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
@@ -236,7 +270,11 @@ pub async fn file(State(state): State<AppState>, user: AuthUser, Path(id): Path<
 #[utoipa::path(post, path = "/api/documents/{id}/ocr", tag = "documents", params(("id" = String, Path, description = "Document id")),
     responses((status = 202, description = "Queued", body = DocumentView), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "OCR is already queued or running", body = ErrorBody)))]
-pub async fn rerun(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<(StatusCode, Json<DocumentView>)> {
+pub async fn rerun(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<DocumentView>)> {
     let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
     if matches!(doc.status, DocumentStatus::Queued | DocumentStatus::Processing) {
         return Err(AppError::Conflict(format!("OCR of this document is already {}", doc.status.as_str())));
@@ -284,6 +322,31 @@ pub struct ResultQuery {
     /// `1`, `true`, `yes` or empty: send as a download (`Content-Disposition: attachment`); `0`, `false`,
     /// `no`: inline (the default).
     pub download: Option<String>,
+    /// How the text is written: `as-printed` (default) or `attached-danda`.
+    #[serde(default, rename = "textStyle")]
+    #[param(rename = "textStyle")]
+    pub text_style: TextStyleParam,
+}
+
+/// How recognised text is written: `as-printed` keeps the page's own spacing around `।` and `॥`;
+/// `attached-danda` writes the modern Hindi convention (a danda follows its word with no space).
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextStyleParam {
+    /// The page's own spacing (the default).
+    #[default]
+    AsPrinted,
+    /// No space before a danda.
+    AttachedDanda,
+}
+
+impl From<TextStyleParam> for TextStyle {
+    fn from(s: TextStyleParam) -> Self {
+        match s {
+            TextStyleParam::AsPrinted => TextStyle::AsPrinted,
+            TextStyleParam::AttachedDanda => TextStyle::AttachedDanda,
+        }
+    }
 }
 
 /// The OCR result in one of the export formats.
@@ -301,7 +364,9 @@ pub async fn result(
     let attachment = match q.download.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("0" | "false" | "no") => false,
         Some("" | "1" | "true" | "yes") => true,
-        Some(_) => return Err(AppError::BadRequest("download must be 1, true, yes, 0, false or no".into())),
+        Some(_) => {
+            return Err(AppError::BadRequest("download must be 1, true, yes, 0, false or no".into()));
+        }
     };
     let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
     // The last completed result is served while a new run is queued or running, and after one failed: running
@@ -315,6 +380,7 @@ pub async fn result(
             return Err(AppError::Conflict(format!("OCR of this document is {}, not completed", doc.status.as_str())));
         }
     };
+    let result = result.restyled(q.text_style.into());
     let stem = doc.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&doc.file_name).to_owned();
     let bytes: Vec<u8> = match q.format {
         ExportFormat::Text => export::to_text(&result).into_bytes(),
@@ -346,7 +412,10 @@ pub async fn result(
     headers.insert("x-ocr-status", HeaderValue::from_static(doc.status.as_str()));
     if matches!(q.format, ExportFormat::Hocr) {
         // hOCR is HTML served from the app's origin: whatever the text holds, it runs nothing and loads nothing.
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+        );
     }
     headers.insert(header::CONTENT_DISPOSITION, disposition(kind, &format!("{stem}.{ext}")));
     Ok(response)
@@ -388,7 +457,8 @@ pub async fn events(State(state): State<AppState>, user: AuthUser, Path(id): Pat
             }
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx)) });
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx)) });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
 

@@ -5,16 +5,30 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::AppState;
 use crate::http::dto::ExtractResult;
+use crate::http::routes::documents::TextStyleParam;
 use crate::http::upload::UserUpload;
 use crate::jobs::recognize::{is_permanent, recognize_document};
 
+/// `POST /api/ocr/extract` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExtractQuery {
+    /// How the text is written: `as-printed` (default) or `attached-danda`.
+    #[serde(default, rename = "textStyle")]
+    #[param(rename = "textStyle")]
+    pub text_style: TextStyleParam,
+}
+
 /// Read the text of one image or PDF (multipart field `file`) without storing anything.
-#[utoipa::path(post, path = "/api/ocr/extract", tag = "ocr",
+#[utoipa::path(post, path = "/api/ocr/extract", tag = "ocr", params(ExtractQuery),
     request_body(content_type = "multipart/form-data", description = "`file`: PNG, JPEG, TIFF, WebP, BMP or PDF; `password`: a password-protected PDF's password"),
     responses(
         (status = 200, description = "The text", body = ExtractResult),
@@ -23,14 +37,20 @@ use crate::jobs::recognize::{is_permanent, recognize_document};
     ))]
 pub async fn extract(
     State(state): State<AppState>,
+    // Taken as a Result so that a bad query is answered after the upload has been read (see UserUpload).
+    q: Result<Query<ExtractQuery>, QueryRejection>,
     UserUpload { upload, .. }: UserUpload,
 ) -> AppResult<Json<ExtractResult>> {
+    let style =
+        q.map_err(|_| AppError::BadRequest("textStyle must be as-printed or attached-danda".into()))?.0.text_style;
     let recognizer = Arc::clone(&state.jobs.recognizer);
     let started = Instant::now();
     let (bytes, password) = (upload.bytes, upload.pdf_password);
-    let doc = tokio::task::spawn_blocking(move || recognize_document(&bytes, password, recognizer.as_ref(), &mut |_, _| {}))
-        .await?
-        .map_err(|e| if is_permanent(&e) { AppError::BadRequest(e.to_string()) } else { AppError::internal(e) })?;
+    let doc =
+        tokio::task::spawn_blocking(move || recognize_document(&bytes, password, recognizer.as_ref(), &mut |_, _| {}))
+            .await?
+            .map_err(|e| if is_permanent(&e) { AppError::BadRequest(e.to_string()) } else { AppError::internal(e) })?;
+    let doc = doc.restyled(style.into());
     state.metrics().jobs_finished.with_label_values(&["extract"]).inc();
     Ok(Json(ExtractResult {
         text: doc.text,
