@@ -740,34 +740,34 @@ pub const MODEL_ENV: &str = "HINDI_OCR_MODEL";
 /// full precision).
 pub const BUNDLED_NAME: &str = "hindi-trocr";
 
-/// Find the bundled model: `$HINDI_OCR_MODEL`, else a `models/` directory next to the executable (or a parent),
-/// in the current directory (or a parent), or in the source tree; inside `models/`, the directory itself if it
-/// holds `config.json`, else [`BUNDLED_NAME`], else the first subdirectory (by name) that holds
-/// `encoder_model.onnx` and `config.json`.
+/// Find the bundled model: `$HINDI_OCR_MODEL`, else the first of these `models/` directories that holds one:
+/// beside the executable (`EXE_DIR/models`), under its install prefix (`EXE_DIR/../share/hindi-ocr/models`),
+/// and in the source tree this crate was compiled from (a fixed path set at build time). No directory is
+/// searched for: neither the working directory nor any parent, where a planted model would be loaded.
+/// Inside `models/`: the directory itself if it holds `config.json`, else [`BUNDLED_NAME`], else the first
+/// subdirectory (by name) that holds `encoder_model.onnx` and `config.json`.
 pub fn find_bundled() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p));
+    let env = std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let exe_dir = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf));
+    find_bundled_in(env, exe_dir.as_deref(), &crate::runtime::source_tree())
+}
+
+/// [`find_bundled`] with its places given.
+pub fn find_bundled_in(env: Option<PathBuf>, exe_dir: Option<&Path>, source_tree: &Path) -> Result<PathBuf> {
+    if let Some(p) = env {
+        return Ok(p);
     }
-    let mut bases: Vec<PathBuf> = Vec::new();
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
-        bases.extend(exe_dir.ancestors().map(Path::to_path_buf));
+    let mut tried: Vec<PathBuf> = Vec::new();
+    if let Some(exe_dir) = exe_dir {
+        tried.push(exe_dir.join("models"));
+        tried.push(exe_dir.join("../share/hindi-ocr/models"));
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        bases.extend(cwd.ancestors().map(Path::to_path_buf));
+    tried.push(source_tree.join("models"));
+    tried.dedup();
+    match tried.iter().find_map(|models| model_in(models)) {
+        Some(dir) => Ok(dir),
+        None => Err(Error::ModelNotFound { tried }),
     }
-    bases.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
-    let mut tried = Vec::new();
-    for base in bases {
-        let models = base.join("models");
-        if tried.contains(&models) {
-            continue;
-        }
-        tried.push(models.clone());
-        if let Some(dir) = model_in(&models) {
-            return Ok(dir);
-        }
-    }
-    Err(Error::ModelNotFound { tried })
 }
 
 fn model_in(models: &Path) -> Option<PathBuf> {
@@ -864,5 +864,37 @@ mod tests {
         make("hindi-trocr-fp32");
         make(BUNDLED_NAME);
         assert_eq!(model_in(root.path()), Some(root.path().join(BUNDLED_NAME)));
+    }
+
+    #[test]
+    fn the_bundled_model_is_found_only_where_it_was_put() {
+        let root = tempfile::tempdir().unwrap();
+        let model = |models: &Path| {
+            let d = models.join(BUNDLED_NAME);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(files::CONFIG), "{}").unwrap();
+            std::fs::write(d.join(files::ENCODER), "").unwrap();
+            d
+        };
+        // Planted above the executable's directory (and above any working directory under it): not found.
+        let (bin, tree) = (root.path().join("app/bin"), root.path().join("src"));
+        std::fs::create_dir_all(&bin).unwrap();
+        model(&root.path().join("models"));
+        model(&root.path().join("app/models"));
+        match find_bundled_in(None, Some(&bin), &tree) {
+            Err(Error::ModelNotFound { tried }) => {
+                assert_eq!(tried, [bin.join("models"), bin.join("../share/hindi-ocr/models"), tree.join("models")]);
+            }
+            other => panic!("expected ModelNotFound, got {other:?}"),
+        }
+        // The places it looks, in order: the environment variable, beside the executable, the install
+        // prefix, the source tree.
+        let in_tree = model(&tree.join("models"));
+        assert_eq!(find_bundled_in(None, Some(&bin), &tree).unwrap(), in_tree);
+        let prefix = model(&bin.join("../share/hindi-ocr/models"));
+        assert_eq!(find_bundled_in(None, Some(&bin), &tree).unwrap(), prefix);
+        let beside = model(&bin.join("models"));
+        assert_eq!(find_bundled_in(None, Some(&bin), &tree).unwrap(), beside);
+        assert_eq!(find_bundled_in(Some("/m".into()), Some(&bin), &tree).unwrap(), PathBuf::from("/m"));
     }
 }
