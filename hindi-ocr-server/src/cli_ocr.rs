@@ -35,6 +35,10 @@ pub struct OcrArgs {
     /// Resolution PDF pages are rendered at (10-1200).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=1200))]
     pub dpi: u32,
+    /// Most pages a TIFF or PDF may have; a longer one is refused before any page is read.
+    #[arg(long, default_value_t = hindi_ocr_core::image_input::Limits::default().max_pages,
+          value_parser = crate::config::parse_page_limit)]
+    pub max_pages: usize,
     /// Password of encrypted PDFs (used for every PDF that needs one; others ignore it). Prefer the
     /// environment variable or --password-file: a flag's value shows in the process list.
     #[arg(long, env = "HINDI_OCR_PDF_PASSWORD", hide_env_values = true, value_parser = parse_password)]
@@ -139,6 +143,7 @@ pub fn run_with(rec: &dyn LineRecognizer, args: &OcrArgs, out: &mut dyn Write, e
         ..DocumentOptions::default()
     };
     opts.analysis.detect_orientation = !args.no_rotate;
+    opts.limits.max_pages = args.max_pages;
     opts.password = match &args.password_file {
         Some(path) => match password_from_file(path) {
             Ok(pw) => Some(pw),

@@ -72,7 +72,8 @@ pub struct BackendArgs {
     #[arg(long = "model", env = "HINDI_OCR_MODEL")]
     pub model: Option<PathBuf>,
 
-    /// Path to `libonnxruntime.so` (otherwise `ORT_DYLIB_PATH`, the project's `.venv`, system paths).
+    /// Path to `libonnxruntime.so` (otherwise `ORT_DYLIB_PATH`, `$VIRTUAL_ENV`, beside the executable, the
+    /// `.venv` of the source tree it was built from, system paths; never a directory above the working one).
     #[arg(long, env = "HINDI_OCR_ORT_DYLIB")]
     pub ort_dylib: Option<PathBuf>,
 
@@ -93,6 +94,12 @@ pub struct BackendArgs {
     /// up again this long after it died.
     #[arg(long, env = "HINDI_OCR_LEASE_SECS", default_value_t = 60)]
     pub lease_secs: u64,
+
+    /// Most pages a TIFF or PDF may have: a longer one is refused at upload (`400`, nothing stored) and by a
+    /// job. At least 1.
+    #[arg(long, env = "HINDI_OCR_MAX_PAGES", default_value_t = hindi_ocr_core::image_input::Limits::default().max_pages,
+          value_parser = parse_page_limit)]
+    pub max_pages: usize,
 
     /// OCR attempts per document before it is marked failed.
     #[arg(long, env = "HINDI_OCR_MAX_ATTEMPTS", default_value_t = 3)]
@@ -126,6 +133,14 @@ pub struct BackendArgs {
     pub log_format: LogFormat,
 }
 
+/// A page limit: a whole number of at least 1.
+pub fn parse_page_limit(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("must be a whole number of pages, at least 1 (got {s:?})")),
+    }
+}
+
 impl BackendArgs {
     /// The lease duration.
     pub fn lease(&self) -> Duration {
@@ -135,6 +150,11 @@ impl BackendArgs {
     /// The MongoDB operation time limit.
     pub fn database_timeout(&self) -> Duration {
         Duration::from_secs(self.database_timeout_secs.max(1))
+    }
+
+    /// The limits every file is held to (the core's defaults, with the page limit from `--max-pages`).
+    pub fn limits(&self) -> hindi_ocr_core::image_input::Limits {
+        hindi_ocr_core::image_input::Limits { max_pages: self.max_pages, ..Default::default() }
     }
 
     /// In-process worker count: the flag, or the machine's cores.
@@ -188,10 +208,17 @@ pub struct ServeArgs {
     #[arg(long, env = "HINDI_OCR_LOGIN_LIMIT_IP", default_value_t = 50)]
     pub login_limit_ip: u32,
 
-    /// Take the client IP from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
+    /// Take the client IP (for login rate limits) from `X-Forwarded-For`: the entry written by the trusted
+    /// proxy, counted from the right (`--trusted-proxies`), never the client's own entries to its left. Only
+    /// behind a proxy that appends to the header.
     #[arg(long, env = "HINDI_OCR_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set,
           num_args = 0..=1, default_missing_value = "true")]
     pub trust_forwarded_for: bool,
+
+    /// With `--trust-forwarded-for`: how many proxies in front of the service append to `X-Forwarded-For`
+    /// (a CDN and a load balancer: 2). The client is that many entries from the right.
+    #[arg(long, env = "HINDI_OCR_TRUSTED_PROXIES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub trusted_proxies: u16,
 }
 
 /// Flags of `hindi-ocr worker`.
@@ -200,4 +227,33 @@ pub struct WorkerArgs {
     /// Store, blob store, model and worker settings (must name the same store and blob store as the servers).
     #[command(flatten)]
     pub backend: BackendArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn page_limit_and_trusted_proxies() {
+        let c = Cli::try_parse_from(["serve", "--max-pages", "7", "--trust-forwarded-for", "--trusted-proxies", "2"])
+            .unwrap();
+        assert_eq!(c.serve.backend.limits().max_pages, 7);
+        assert!(c.serve.trust_forwarded_for);
+        assert_eq!(c.serve.trusted_proxies, 2);
+        let d = Cli::try_parse_from(["serve"]).unwrap();
+        assert_eq!(d.serve.backend.limits(), hindi_ocr_core::image_input::Limits::default());
+        assert_eq!(d.serve.trusted_proxies, 1);
+        for bad in
+            [["serve", "--max-pages", "0"], ["serve", "--max-pages", "many"], ["serve", "--trusted-proxies", "0"]]
+        {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+    }
 }

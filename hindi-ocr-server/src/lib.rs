@@ -108,6 +108,7 @@ async fn open_backend(args: &BackendArgs, secret: &[u8]) -> anyhow::Result<(Arc<
         poll: Duration::from_millis(args.poll_ms.max(10)),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         storage_wait: Duration::from_secs(args.storage_wait_secs),
+        limits: args.limits(),
         ..JobSettings::default()
     };
     let ctx = JobContext {
@@ -204,6 +205,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
             cors_origins: args.cors_origins.clone(),
             trust_forwarded_for: args.trust_forwarded_for,
+            trusted_proxies: usize::from(args.trusted_proxies),
             ..HttpSettings::default()
         }),
         model_name: model_name.into(),

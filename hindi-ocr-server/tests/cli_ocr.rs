@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+#[path = "../../hindi-ocr-core/tests/common/pdf_bombs.rs"]
+mod pdf_bombs;
+
 use clap::Parser;
 use hindi_ocr_core::{LineRecognizer, LineResult, Result as CoreResult};
 use hindi_ocr_server::cli_ocr::{OcrArgs, run_with, tsv_escape};
@@ -104,14 +107,14 @@ fn output_directory_gets_one_file_per_input() {
     assert!(out_dir.join("two.json").exists());
 
     // hOCR and ALTO files are named as the HTTP API names its downloads.
-    for (format, ext) in [("hocr", "hocr.html"), ("alto", "alto.xml")] {
+    for (format, ext, needle) in [("hocr", "hocr.html", "ocr_line"), ("alto", "alto.xml", "<alto"), ("page", "page.xml", "<PcGts")] {
         let (code, _, _) = run(&args(&[
             "--layout", "line", "--format", format, "--output", out_dir.to_str().unwrap(), a.to_str().unwrap(), b.to_str().unwrap(),
         ]));
         assert_eq!(code, ExitCode::SUCCESS);
         for stem in ["one", "two"] {
             let written = std::fs::read_to_string(out_dir.join(format!("{stem}.{ext}"))).unwrap();
-            assert!(written.contains(if format == "hocr" { "ocr_line" } else { "<alto" }), "{stem}.{ext}: {written}");
+            assert!(written.contains(needle), "{stem}.{ext}: {written}");
         }
     }
 }
@@ -137,7 +140,7 @@ fn outputs_never_overwrite_each_other_and_never_run_together() {
     let (code, _, _) = run(&args(&["--layout", "line", "--output", nested.to_str().unwrap(), b.to_str().unwrap()]));
     assert_eq!((code, std::fs::read_to_string(&nested).unwrap().trim()), (ExitCode::SUCCESS, "w400"));
     // Several JSON (hOCR, ALTO, PDF) documents on stdout would be one invalid file: refused before any work.
-    for format in ["json", "hocr", "alto", "pdf"] {
+    for format in ["json", "hocr", "alto", "page", "pdf"] {
         let (code, out, err) = run(&args(&[&["--layout", "line", "--format", format][..], &list[..2]].concat()));
         assert_eq!((code, out.as_str()), (ExitCode::from(2), ""), "{format}");
         assert!(err.contains("--output"), "{err}");
@@ -145,13 +148,74 @@ fn outputs_never_overwrite_each_other_and_never_run_together() {
 }
 
 #[test]
+fn page_xml_is_written_for_one_page_inputs_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = save(dir.path(), "one & <two>.png", &line_image(300));
+    let (code, out, _) = run(&args(&["--layout", "line", "--format", "page", a.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::SUCCESS);
+    let name = a.display().to_string().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    assert!(out.contains("<PcGts") && out.contains(&format!("imageFilename=\"{name}\"")) && out.contains("w300"), "{out}");
+    // PAGE XML holds one page: a TIFF of three is refused with what to do instead, the other inputs still written.
+    let tif = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/broken_page.tif");
+    let out_dir = dir.path().join("out");
+    let (code, _, err) = run(&args(&[
+        "--layout", "line", "--format", "page", "--output", out_dir.to_str().unwrap(), tif.to_str().unwrap(), a.to_str().unwrap(),
+    ]));
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("--format page writes one page per file and this file has 3 pages"), "{err}");
+    assert!(out_dir.join("one & <two>.page.xml").exists() && !out_dir.join("broken_page.page.xml").exists());
+}
+
+#[test]
 fn bad_flags_are_rejected() {
-    for bad in [&["--dpi", "0"][..], &["--dpi", "5000"], &["--threads", "1000"]] {
+    for bad in [&["--dpi", "0"][..], &["--dpi", "5000"], &["--threads", "1000"], &["--max-pages", "0"], &["--max-pages", "x"]] {
         assert!(Cli::try_parse_from([&["ocr"][..], bad, &["x.png"]].concat()).is_err(), "{bad:?}");
     }
     assert!(Cli::try_parse_from(["ocr", "--format", "docx", "x.png"]).is_err());
     assert!(Cli::try_parse_from(["ocr", "--layout", "column", "x.png"]).is_err());
     assert!(Cli::try_parse_from(["ocr"]).is_err(), "at least one file");
+}
+
+#[test]
+fn decompression_bombs_long_documents_and_cut_files_are_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    // The two bombs of the issue: an image declared 32768x32768 (1 GiB), a content stream of 1 GiB of spaces.
+    let image = write("image-bomb.pdf", &pdf_bombs::declared_image_bomb());
+    let content = write("content-bomb.pdf", &pdf_bombs::content_bomb());
+    let ok = save(dir.path(), "ok.png", &line_image(400));
+    let (code, out, err) =
+        run(&args(&["--layout", "line", "--format", "tsv", image.to_str().unwrap(), content.to_str().unwrap(), ok.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(out, format!("{}\t\n{}\t\n{}\tw400\n", image.display(), content.display(), ok.display()));
+    assert!(err.contains("image-bomb.pdf: PDF too large to read: the image in object 5 is declared 32768x32768 pixels"), "{err}");
+    assert!(err.contains("content-bomb.pdf: PDF too large to read: the stream of object 4 inflates to more than"), "{err}");
+
+    // A TIFF of 1000 1x1 pages: over the default page limit, read when the limit allows it.
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    let mut enc = tiff::encoder::TiffEncoder::new(&mut tiff).unwrap();
+    for _ in 0..1000 {
+        enc.write_image::<tiff::encoder::colortype::Gray8>(1, 1, &[255]).unwrap();
+    }
+    let tiff = write("long.tif", tiff.get_ref());
+    let (code, _, err) = run(&args(&["--format", "tsv", tiff.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("long.tif: document has too many pages: 1000, the limit is 500"), "{err}");
+    let (code, _, err) = run(&args(&["--max-pages", "1000", "--format", "tsv", tiff.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+
+    // A JPEG cut short is refused, not read in part.
+    let busy = GrayImage::from_fn(400, 300, |x, y| Luma([((x * 7 + y * 13) % 256) as u8]));
+    let mut jpeg = Vec::new();
+    busy.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    let cut = write("cut.jpg", &jpeg[..jpeg.len() * 2 / 3]);
+    let (code, _, err) = run(&args(&["--format", "tsv", cut.to_str().unwrap()]));
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("cut.jpg: could not decode image: the JPEG is truncated"), "{err}");
 }
 
 fn bin() -> Command {

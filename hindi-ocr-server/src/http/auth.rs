@@ -175,11 +175,21 @@ impl SessionKeys {
         mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// The claims of a valid, unexpired token.
+    /// The claims of a valid, unexpired token that this server could have issued: signed with its key, not
+    /// issued in the future, and living no longer than a session does (`--session-hours` from its issue). A
+    /// token signed with the right key but dated ahead or given a longer life (by a leaked key, or a server
+    /// with other settings) is refused; [`CLOCK_LEEWAY_SECS`] allows for clocks a little apart.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
-            .map_err(|_| AppError::Unauthorized)
+            .map_err(|_| AppError::Unauthorized)?;
+        if claims.iat > unix_now().saturating_add(CLOCK_LEEWAY_SECS) {
+            return Err(AppError::Unauthorized);
+        }
+        if claims.exp.saturating_sub(claims.iat) > self.ttl.as_secs().saturating_add(CLOCK_LEEWAY_SECS) {
+            return Err(AppError::Unauthorized);
+        }
+        Ok(claims)
     }
 
     /// `Set-Cookie` values that start a session: the HttpOnly token cookie and the readable CSRF cookie.
@@ -202,6 +212,10 @@ impl SessionKeys {
         ]
     }
 }
+
+/// How far apart the clocks of the servers of a deployment may be: a token issued up to this many seconds
+/// in the future, or living this much longer than a session, is still taken.
+pub const CLOCK_LEEWAY_SECS: u64 = 60;
 
 /// 32 random bytes as hex (CSRF tokens, generated secrets).
 pub fn random_token() -> String {
@@ -386,6 +400,37 @@ mod tests {
         let other = SessionKeys::new(&[8u8; 32], Duration::from_secs(60), false).unwrap();
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.token").is_err());
+    }
+
+    /// A token signed with `keys` (the right key) carrying any claims.
+    fn signed(keys: &SessionKeys, iat: u64, exp: u64) -> String {
+        let claims = Claims { sub: "u1".into(), iat, exp, jti: "x".into() };
+        jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &keys.encoding).unwrap()
+    }
+
+    #[test]
+    fn tokens_issued_in_the_future_are_rejected() {
+        let keys = SessionKeys::new(&[7u8; 32], Duration::from_secs(24 * 3600), false).unwrap();
+        let now = unix_now();
+        assert!(keys.verify(&signed(&keys, now + 3600, now + 7200)).is_err(), "an hour ahead");
+        assert!(keys.verify(&signed(&keys, now + 10 * 86400, now + 11 * 86400)).is_err());
+        // Clocks a little apart: a few seconds ahead is fine.
+        assert!(keys.verify(&signed(&keys, now + 30, now + 3600)).is_ok());
+    }
+
+    #[test]
+    fn tokens_living_longer_than_a_session_are_rejected() {
+        let keys = SessionKeys::new(&[7u8; 32], Duration::from_secs(24 * 3600), false).unwrap();
+        let now = unix_now();
+        assert!(keys.verify(&signed(&keys, now, now + 400 * 86400)).is_err(), "400 days");
+        assert!(keys.verify(&signed(&keys, now - 3600, now + 2 * 86400)).is_err(), "two days");
+        // Issued earlier with the session's life, and the leeway: fine. So is the server's own token.
+        assert!(keys.verify(&signed(&keys, now - 3600, now - 3600 + 24 * 3600)).is_ok());
+        assert!(keys.verify(&signed(&keys, now, now + 24 * 3600 + 30)).is_ok());
+        assert!(keys.verify(&keys.issue("u1").unwrap().0).is_ok());
+        // The same token is refused by a server whose sessions are shorter.
+        let short = SessionKeys::new(&[7u8; 32], Duration::from_secs(3600), false).unwrap();
+        assert!(short.verify(&signed(&keys, now, now + 24 * 3600)).is_err());
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// Take the client IP from `X-Forwarded-For`.
     pub trust_forwarded_for: bool,
+    /// Proxies in front of the service that each append to `X-Forwarded-For`: the client is the entry this
+    /// far from the right (at least 1).
+    pub trusted_proxies: usize,
     /// How often waiting requests and event streams re-read a document from the store.
     pub poll: Duration,
 }
@@ -55,6 +58,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(120),
             cors_origins: Vec::new(),
             trust_forwarded_for: false,
+            trusted_proxies: 1,
             poll: Duration::from_millis(500),
         }
     }
@@ -215,8 +219,16 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .allow_credentials(true)
 }
 
-/// The client's IP (for login rate limits): `X-Forwarded-For` (first entry) when trusted, else the socket
-/// peer; `None` when neither is known (in-memory tests).
+/// Whether `c` is a bidirectional formatting character: the embeddings and overrides (U+202A-U+202E), the
+/// isolates (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). They are not control characters to
+/// `char::is_control`, yet they reorder how the text around them is shown, so they are kept out of stored
+/// file names, chat titles and messages as control characters are.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// The client's IP (for login rate limits): from `X-Forwarded-For` when trusted ([`forwarded_client`]), else
+/// the socket peer; `None` when neither is known (in-memory tests).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -225,19 +237,90 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let connect = parts.extensions.get::<ConnectInfo<SocketAddr>>();
-        Ok(ClientIp(client_ip(&parts.headers, connect, state.settings.trust_forwarded_for)))
+        let settings = &state.settings;
+        let proxies = if settings.trust_forwarded_for { settings.trusted_proxies.max(1) } else { 0 };
+        Ok(ClientIp(client_ip(&parts.headers, connect, proxies)))
     }
 }
 
-fn client_ip(headers: &axum::http::HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>, trust_forwarded: bool) -> Option<IpAddr> {
-    if trust_forwarded
-        && let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
+fn client_ip(
+    headers: &axum::http::HeaderMap,
+    connect: Option<&ConnectInfo<SocketAddr>>,
+    proxies: usize,
+) -> Option<IpAddr> {
+    if proxies > 0
+        && let Some(ip) = forwarded_client(headers, proxies)
     {
         return Some(ip);
     }
     connect.map(|c| c.0.ip())
+}
+
+/// The client's address in `X-Forwarded-For` behind `proxies` trusted proxies: each proxy appends the address
+/// it was connected from, so the client is the `proxies`-th entry from the right (the left-most when there are
+/// fewer). Entries further left were written by the client itself and prove nothing. Several header lines
+/// are one list, in order. `None` when the header is missing or that entry is not an address.
+pub fn forwarded_client(headers: &axum::http::HeaderMap, proxies: usize) -> Option<IpAddr> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let entry = *entries.get(entries.len().checked_sub(proxies.max(1)).unwrap_or(0))?;
+    // An address, or one with a port (`1.2.3.4:5678`, `[::1]:5678`).
+    entry.parse::<IpAddr>().ok().or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn xff(lines: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for l in lines {
+            h.append("x-forwarded-for", HeaderValue::from_str(l).unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn the_client_is_the_entry_the_trusted_proxy_wrote() {
+        // The client sent `X-Forwarded-For: 6.6.6.6`; the proxy appended the address it saw.
+        let h = xff(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(forwarded_client(&h, 1), ip("203.0.113.7"));
+        // Two proxies (a CDN, then ours): the second from the right.
+        let h = xff(&["6.6.6.6, 203.0.113.7, 198.51.100.2"]);
+        assert_eq!(forwarded_client(&h, 2), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(&h, 1), ip("198.51.100.2"));
+        // Fewer entries than proxies: the left-most, which a proxy wrote.
+        assert_eq!(forwarded_client(&xff(&["203.0.113.7"]), 2), ip("203.0.113.7"));
+        // Several header lines are one list; ports and IPv6 are understood.
+        assert_eq!(forwarded_client(&xff(&["6.6.6.6", "203.0.113.7:4711"]), 1), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(&xff(&["6.6.6.6, 2001:db8::1"]), 1), ip("2001:db8::1"));
+        assert_eq!(forwarded_client(&xff(&["[2001:db8::2]:443"]), 1), ip("2001:db8::2"));
+        // Nothing usable: no header, or not an address where the client should be.
+        assert_eq!(forwarded_client(&HeaderMap::new(), 1), None);
+        assert_eq!(forwarded_client(&xff(&["203.0.113.7, unknown"]), 1), None);
+    }
+
+    #[test]
+    fn a_client_cannot_choose_its_own_address() {
+        let peer = ConnectInfo(SocketAddr::from(([10, 0, 0, 5], 40000)));
+        // However many entries the client adds to the left, the rate limit sees the same address.
+        for sent in ["", "1.1.1.1, ", "1.1.1.1, 2.2.2.2, 3.3.3.3, "] {
+            let h = xff(&[format!("{sent}203.0.113.7").as_str()]);
+            assert_eq!(client_ip(&h, Some(&peer), 1), ip("203.0.113.7"), "{sent:?}");
+        }
+        // Not trusted: the socket peer, whatever the header says.
+        assert_eq!(client_ip(&xff(&["1.1.1.1"]), Some(&peer), 0), ip("10.0.0.5"));
+        // Trusted but unusable: the socket peer.
+        assert_eq!(client_ip(&xff(&["junk"]), Some(&peer), 1), ip("10.0.0.5"));
+    }
 }

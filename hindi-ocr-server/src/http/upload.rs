@@ -11,9 +11,10 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 
 use hindi_ocr_core::Password;
+use hindi_ocr_core::image_input::Limits;
 
-use super::AppState;
 use super::auth::AuthUser;
+use super::{AppState, is_bidi_control};
 use crate::error::AppError;
 
 /// A signed-in user's checked upload: the extractor of every upload route. Whatever is refused before the
@@ -52,7 +53,7 @@ impl FromRequest<AppState> for UserUpload {
             Ok(user) => user,
             Err(e) => return refuse(form, e).await,
         };
-        let upload = read_upload(form, state.settings.max_upload_bytes).await?;
+        let upload = read_upload(form, state.settings.max_upload_bytes, state.jobs.settings.limits).await?;
         Ok(UserUpload { user, upload })
     }
 }
@@ -90,8 +91,8 @@ async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
 }
 
 /// Reads the form: field `file` (required, at most `limit` bytes), `chatId` and `password` (optional). Checks
-/// the type and that the file decodes (with the password, when it is a PDF that needs one).
-async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError> {
+/// the type and that the file decodes within `limits` (with the password, when it is a PDF that needs one).
+async fn read_upload(mut form: Multipart, limit: u64, limits: Limits) -> Result<Upload, AppError> {
     let mut file: Option<(Bytes, String)> = None;
     let mut chat_id = None;
     let mut password = None;
@@ -139,22 +140,29 @@ async fn read_upload(mut form: Multipart, limit: u64) -> Result<Upload, AppError
         }
     }
     let (bytes, file_name) = file.ok_or_else(|| AppError::BadRequest("the form has no `file` field".into()))?;
-    let (content_type, pdf_password) = check_bytes(bytes.clone(), password).await?;
+    let (content_type, pdf_password) = check_bytes(bytes.clone(), password, limits).await?;
     Ok(Upload { bytes, file_name, content_type, chat_id, pdf_password })
 }
 
-/// Sniffs the type and decodes the file off the async threads, with `password` when it is a PDF that needs
-/// one. Returns the type and the password when it was needed. `400` for empty or corrupt files and for a
-/// missing or wrong PDF password, `415` for unsupported types.
-pub async fn check_bytes(bytes: Bytes, password: Option<Password>) -> Result<(&'static str, Option<Password>), AppError> {
+/// Sniffs the type and decodes the file off the async threads within `limits`, with `password` when it is a
+/// PDF that needs one. Returns the type and the password when it was needed. `400` for empty or corrupt
+/// files, files over the limits (image size, pages, a PDF decompression bomb) and a missing or wrong PDF
+/// password, `415` for unsupported types.
+pub async fn check_bytes(
+    bytes: Bytes,
+    password: Option<Password>,
+    limits: Limits,
+) -> Result<(&'static str, Option<Password>), AppError> {
     if bytes.is_empty() {
         return Err(AppError::BadRequest("the file is empty".into()));
     }
     let kind = sniff(&bytes)?;
     let needed = tokio::task::spawn_blocking(move || {
         // Without the password first: a password the file does not need is not kept.
-        match verify_decodes(&bytes, None) {
-            Err(AppError::PdfPassword { .. }) if password.is_some() => verify_decodes(&bytes, password.clone()).map(|()| password),
+        match verify_decodes(&bytes, None, limits) {
+            Err(AppError::PdfPassword { .. }) if password.is_some() => {
+                verify_decodes(&bytes, password.clone(), limits).map(|()| password)
+            }
             other => other.map(|()| None),
         }
     })
@@ -227,11 +235,12 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, AppError> {
 
 /// Opens the file with the same decoder the OCR pipeline uses, checks every page's size against the
 /// pipeline's limits and decodes its first page that decodes (all of it for a single image), to prove it is
-/// not corrupt, truncated or a decompression bomb. A damaged page before it does not refuse the file: OCR
-/// reads the other pages and names that one (`hindi_ocr_core::pipeline::read_document`).
-fn verify_decodes(bytes: &[u8], password: Option<Password>) -> Result<(), AppError> {
+/// not corrupt, truncated or a decompression bomb (opening a PDF checks its page count and what its streams
+/// inflate to before any page is rendered). A damaged page before it does not refuse the file: OCR reads the
+/// other pages and names that one (`hindi_ocr_core::pipeline::read_document`).
+fn verify_decodes(bytes: &[u8], password: Option<Password>, limits: Limits) -> Result<(), AppError> {
     use hindi_ocr_core::Error as E;
-    let opts = crate::jobs::recognize::document_options(password);
+    let opts = crate::jobs::recognize::document_options(password, limits);
     let first = hindi_ocr_core::pipeline::pages(bytes, &opts).and_then(|mut pages| {
         pages.check_sizes()?;
         let mut first_error = None;
@@ -254,15 +263,18 @@ fn verify_decodes(bytes: &[u8], password: Option<Password>) -> Result<(), AppErr
             "unsupported file type{}: send PNG, JPEG, TIFF, WebP, BMP or PDF",
             what.map(|w| format!(" ({w})")).unwrap_or_default()
         ))),
+        // Their own words say what is over which limit.
+        Err(e @ (E::TooManyPages { .. } | E::PdfTooLarge(_))) => Err(AppError::BadRequest(e.to_string())),
         Err(e) => Err(AppError::BadRequest(format!("the file could not be read: {e}"))),
     }
 }
 
-/// The client's file name reduced to its last path part, without control characters, at most 200
+/// The client's file name reduced to its last path part, without control characters or bidirectional
+/// controls ([`is_bidi_control`]: `invoice\u{202E}fdp.exe` would show as `invoiceexe.pdf`), at most 200
 /// characters; `upload` when nothing is left.
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned: String = base.chars().filter(|&c| !c.is_control() && !is_bidi_control(c)).take(200).collect();
     let cleaned = cleaned.trim();
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." { "upload".to_owned() } else { cleaned.to_owned() }
 }
@@ -292,12 +304,25 @@ mod tests {
     }
 
     #[test]
+    fn file_names_lose_bidirectional_controls() {
+        assert_eq!(clean_file_name("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        let every: String = ('\u{202A}'..='\u{202E}')
+            .chain('\u{2066}'..='\u{2069}')
+            .chain(['\u{200E}', '\u{200F}', '\u{061C}'])
+            .collect();
+        assert_eq!(clean_file_name(&format!("a{every}b.png")), "ab.png");
+        assert_eq!(clean_file_name(&every), "upload");
+        // Joiners are part of Devanagari spelling and stay.
+        assert_eq!(clean_file_name("क्\u{200D}ष.png"), "क्\u{200D}ष.png");
+    }
+
+    #[test]
     fn truncated_png_is_rejected() {
         let mut png = Vec::new();
         image::GrayImage::from_pixel(64, 32, image::Luma([200]))
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        assert!(verify_decodes(&png, None).is_ok());
-        assert!(verify_decodes(&png[..png.len() / 2], None).is_err());
+        assert!(verify_decodes(&png, None, Limits::default()).is_ok());
+        assert!(verify_decodes(&png[..png.len() / 2], None, Limits::default()).is_err());
     }
 }

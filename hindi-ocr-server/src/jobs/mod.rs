@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hindi_ocr_core::LineRecognizer;
+use hindi_ocr_core::image_input::Limits;
 
 use crate::blob::BlobStore;
 use crate::metrics::Metrics;
@@ -43,6 +44,9 @@ pub struct JobSettings {
     pub storage_retry_max: Duration,
     /// On shutdown, how long running jobs may take to finish before they are released.
     pub shutdown_grace: Duration,
+    /// Limits on every file (image size, pages, what a PDF's streams inflate to): the upload check and the
+    /// OCR job hold the same ones.
+    pub limits: Limits,
 }
 
 impl Default for JobSettings {
@@ -55,6 +59,7 @@ impl Default for JobSettings {
             storage_wait: Duration::from_secs(3600),
             storage_retry_max: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(20),
+            limits: Limits::default(),
         }
     }
 }

@@ -276,12 +276,13 @@ async fn attempt_ocr(ctx: &JobContext, job: &Job, doc: &Document) -> Outcome {
         }
     };
     let recognizer = Arc::clone(&ctx.recognizer);
+    let limits = ctx.settings.limits;
     let started = Instant::now();
     let ocr = tokio::task::spawn_blocking(move || {
         let mut progress = |done: u32, total: u32| {
             let _ = tx.send((done, total));
         };
-        recognize_document(&bytes, password, recognizer.as_ref(), &mut progress)
+        recognize_document(&bytes, password, limits, recognizer.as_ref(), &mut progress)
     });
     let events = &ctx.events;
     let (result, _) = tokio::join!(ocr, async {
@@ -570,6 +571,7 @@ mod tests {
             storage_wait,
             storage_retry_max: Duration::from_millis(400),
             shutdown_grace: Duration::from_secs(1),
+            limits: Default::default(),
         }
     }
 

@@ -9,13 +9,15 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::auth::AuthUser;
 use crate::http::dto::{ChatList, ChatView, MessageList, MessageView, NewChat, NewMessage, PageQuery, RenameChat};
 use crate::http::routes::storage;
-use crate::http::{ApiJson, AppState};
+use crate::http::{ApiJson, AppState, is_bidi_control};
 
 use crate::model::{Chat, Message, Pagination, Role};
 
-/// A title is one line: control characters (newlines, NUL, escapes) become spaces, then it is trimmed.
+/// A title is one line: control characters (newlines, NUL, escapes) become spaces, bidirectional controls
+/// ([`is_bidi_control`]) are dropped, then it is trimmed.
 fn check_title(title: &str) -> AppResult<String> {
-    let cleaned: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cleaned: String =
+        title.chars().filter(|&c| !is_bidi_control(c)).map(|c| if c.is_control() { ' ' } else { c }).collect();
     let t = cleaned.trim();
     if t.is_empty() || t.chars().count() > 200 {
         return Err(AppError::BadRequest("title must be 1 to 200 characters".into()));
@@ -156,8 +158,10 @@ pub async fn add_message(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> AppResult<(StatusCode, Json<MessageView>)> {
-    // Lines and tabs are kept; other control characters (NUL, terminal escapes) are not text.
-    let content: String = body.content.chars().filter(|&c| !c.is_control() || c == '\n' || c == '\t').collect();
+    // Lines and tabs are kept; other control characters (NUL, terminal escapes) and bidirectional controls
+    // (which reorder what is shown) are not text.
+    let content: String =
+        body.content.chars().filter(|&c| (!c.is_control() || c == '\n' || c == '\t') && !is_bidi_control(c)).collect();
     let content = content.trim();
     if content.is_empty() || content.chars().count() > 20_000 {
         return Err(AppError::BadRequest("content must be 1 to 20000 characters".into()));
@@ -165,4 +169,16 @@ pub async fn add_message(
     let message = Message::new(&id, &user.id, Role::User, content, None);
     state.jobs.store.add_message(&message).await.map_err(storage)?;
     Ok((StatusCode::CREATED, Json(MessageView::from(&message))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_lose_control_and_bidirectional_characters() {
+        assert_eq!(check_title("scan\u{202E}fdp\nnotes").unwrap(), "scanfdp notes");
+        assert_eq!(check_title(" \u{2066}पाठ\u{2069}\u{200F} ").unwrap(), "पाठ");
+        assert!(check_title("\u{202A}\u{202C}").is_err(), "nothing left");
+    }
 }

@@ -395,8 +395,9 @@ pub async fn result(
                 Some(sealed) => Some(state.jobs.sealer.open(&doc.id, sealed).map_err(AppError::internal)?),
                 None => None,
             };
+            let limits = state.jobs.settings.limits;
             tokio::task::spawn_blocking(move || {
-                export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options(password))
+                export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options(password, limits))
             })
             .await?
             .map_err(AppError::internal)?

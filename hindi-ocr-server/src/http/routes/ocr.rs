@@ -45,11 +45,12 @@ pub async fn extract(
         q.map_err(|_| AppError::BadRequest("textStyle must be as-printed or attached-danda".into()))?.0.text_style;
     let recognizer = Arc::clone(&state.jobs.recognizer);
     let started = Instant::now();
-    let (bytes, password) = (upload.bytes, upload.pdf_password);
-    let doc =
-        tokio::task::spawn_blocking(move || recognize_document(&bytes, password, recognizer.as_ref(), &mut |_, _| {}))
-            .await?
-            .map_err(|e| if is_permanent(&e) { AppError::BadRequest(e.to_string()) } else { AppError::internal(e) })?;
+    let (bytes, password, limits) = (upload.bytes, upload.pdf_password, state.jobs.settings.limits);
+    let doc = tokio::task::spawn_blocking(move || {
+        recognize_document(&bytes, password, limits, recognizer.as_ref(), &mut |_, _| {})
+    })
+    .await?
+    .map_err(|e| if is_permanent(&e) { AppError::BadRequest(e.to_string()) } else { AppError::internal(e) })?;
     let doc = doc.restyled(style.into());
     state.metrics().jobs_finished.with_label_values(&["extract"]).inc();
     Ok(Json(ExtractResult {
