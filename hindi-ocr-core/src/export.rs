@@ -1,13 +1,16 @@
-//! Exports of a [`Document`]: plain text, JSON, hOCR, ALTO XML v4 and a searchable PDF.
+//! Exports of a [`Document`]: plain text, JSON, hOCR, ALTO XML v4, PAGE XML (one page per file) and a
+//! searchable PDF.
 
 mod alto;
 mod hocr;
+mod page;
 mod pdf_writer;
 mod searchable_pdf;
 mod xml;
 
 pub use alto::to_alto;
 pub use hocr::to_hocr;
+pub use page::{PageXmlOptions, to_page_xml};
 pub use searchable_pdf::{images_to_pdf, to_searchable_pdf};
 
 use crate::Document;
@@ -35,6 +38,8 @@ pub enum Format {
     Hocr,
     /// ALTO XML v4.
     Alto,
+    /// PAGE XML 2019-07-15: one page per file ([`to_page_xml`]).
+    Page,
     /// Searchable PDF.
     Pdf,
 }
@@ -47,8 +52,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "hocr" => Ok(Format::Hocr),
             "alto" | "xml" => Ok(Format::Alto),
+            "page" | "pagexml" | "page-xml" => Ok(Format::Page),
             "pdf" => Ok(Format::Pdf),
-            other => Err(crate::Error::InvalidParams(format!("format must be text, json, hocr, alto or pdf, got {other:?}"))),
+            other => Err(crate::Error::InvalidParams(format!("format must be text, json, hocr, alto, page or pdf, got {other:?}"))),
         }
     }
 }
@@ -60,19 +66,20 @@ impl Format {
             Format::Text => "text/plain; charset=utf-8",
             Format::Json => "application/json",
             Format::Hocr => "text/html; charset=utf-8",
-            Format::Alto => "application/xml; charset=utf-8",
+            Format::Alto | Format::Page => "application/xml; charset=utf-8",
             Format::Pdf => "application/pdf",
         }
     }
 
-    /// The file extension outputs get (CLI, HTTP downloads): hOCR and ALTO say what they are and still open
-    /// in a browser or an XML tool (`scan.hocr.html`, `scan.alto.xml`).
+    /// The file extension outputs get (CLI, HTTP downloads): hOCR, ALTO and PAGE say what they are and still
+    /// open in a browser or an XML tool (`scan.hocr.html`, `scan.alto.xml`, `scan.page.xml`).
     pub fn extension(self) -> &'static str {
         match self {
             Format::Text => "txt",
             Format::Json => "json",
             Format::Hocr => "hocr.html",
             Format::Alto => "alto.xml",
+            Format::Page => "page.xml",
             Format::Pdf => "pdf",
         }
     }

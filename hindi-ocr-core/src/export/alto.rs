@@ -1,8 +1,10 @@
 //! ALTO XML v4 (namespace `http://www.loc.gov/standards/alto/ns-v4#`): `Page` > `PrintSpace` > `TextBlock`
 //! > `TextLine` > `String` / `SP`, positions in pixels (`MeasurementUnit` pixel), word confidence `WC` 0-1.
 
+use std::borrow::Cow;
+
 use super::xml::escape;
-use crate::{BBox, Document};
+use crate::{BBox, Document, Line, Word};
 
 fn pos(b: &BBox) -> String {
     format!("HPOS=\"{}\" VPOS=\"{}\" WIDTH=\"{}\" HEIGHT=\"{}\"", b.x, b.y, b.width, b.height)
@@ -30,15 +32,23 @@ pub fn to_alto(doc: &Document) -> String {
             page.width, page.height
         ));
         s.push_str(&format!("<PrintSpace {}>\n", pos(&page_box)));
-        if !page.lines.is_empty() {
-            let area = page.lines.iter().map(|l| l.bbox).reduce(BBox::union).unwrap_or(page_box);
+        // ALTO's TextLine needs a String: a line without text is left out, one without words is one String.
+        let lines: Vec<(usize, &Line, Cow<[Word]>)> = page
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.words.is_empty() || !l.text.is_empty())
+            .map(|(i, l)| (i, l, words_of(l)))
+            .collect();
+        if !lines.is_empty() {
+            let area = lines.iter().map(|(_, l, _)| l.bbox).reduce(BBox::union).unwrap_or(page_box);
             s.push_str(&format!("<TextBlock ID=\"block_{p}_1\" {}>\n", pos(&area)));
-            for (li, line) in page.lines.iter().enumerate() {
+            for (li, line, words) in &lines {
                 let l = li + 1;
                 s.push_str(&format!("<TextLine ID=\"line_{p}_{l}\" {}>\n", pos(&line.bbox)));
-                for (wi, word) in line.words.iter().enumerate() {
+                for (wi, word) in words.iter().enumerate() {
                     if wi > 0 {
-                        let prev = &line.words[wi - 1].bbox;
+                        let prev = &words[wi - 1].bbox;
                         let x = prev.x + prev.width;
                         let gap = word.bbox.x.saturating_sub(x);
                         s.push_str(&format!("<SP WIDTH=\"{gap}\" HPOS=\"{x}\" VPOS=\"{}\"/>\n", line.bbox.y));
@@ -48,7 +58,7 @@ pub fn to_alto(doc: &Document) -> String {
                         wi + 1,
                         pos(&word.bbox),
                         escape(&word.text),
-                        word.confidence.clamp(0.0, 1.0)
+                        wc(word.confidence)
                     ));
                 }
                 s.push_str("</TextLine>\n");
@@ -59,4 +69,18 @@ pub fn to_alto(doc: &Document) -> String {
     }
     s.push_str("</Layout>\n</alto>\n");
     s
+}
+
+/// A line's words, or the whole line as one word when it has none.
+fn words_of(line: &Line) -> Cow<'_, [Word]> {
+    if line.words.is_empty() {
+        Cow::Owned(vec![Word { bbox: line.bbox, text: line.text.clone(), confidence: line.confidence }])
+    } else {
+        Cow::Borrowed(&line.words)
+    }
+}
+
+/// `WC` in [0, 1] as the schema requires (NaN, which `clamp` keeps, becomes 0).
+fn wc(c: f32) -> f32 {
+    if c.is_finite() { c.clamp(0.0, 1.0) } else { 0.0 }
 }

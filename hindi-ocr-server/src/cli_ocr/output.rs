@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use hindi_ocr_core::export::{self, Format};
 use hindi_ocr_core::pipeline::DocumentOptions;
-use hindi_ocr_core::{Document, Result};
+use hindi_ocr_core::{Document, Error, Result};
 
 /// `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl FromStr for CliFormat {
         }
         Format::from_str(s)
             .map(CliFormat::Export)
-            .map_err(|_| format!("unknown format {s:?}: use text, json, hocr, alto, pdf or tsv"))
+            .map_err(|_| format!("unknown format {s:?}: use text, json, hocr, alto, page, pdf or tsv"))
     }
 }
 
@@ -35,6 +35,7 @@ impl CliFormat {
             CliFormat::Export(Format::Json) => "json",
             CliFormat::Export(Format::Hocr) => "hocr",
             CliFormat::Export(Format::Alto) => "alto",
+            CliFormat::Export(Format::Page) => "page",
             CliFormat::Export(Format::Pdf) => "pdf",
             CliFormat::Tsv => "tsv",
         }
@@ -69,7 +70,8 @@ pub fn tsv_escape(s: &str) -> String {
     out
 }
 
-/// Render a document in `format`; `source` and `opts` are needed for the searchable PDF, `name` for tsv.
+/// Render a document in `format`; `source` and `opts` are needed for the searchable PDF, `name` for tsv and
+/// as PAGE XML's `imageFilename`.
 pub fn render(doc: &Document, format: CliFormat, source: &[u8], opts: &DocumentOptions, name: &str) -> Result<Vec<u8>> {
     Ok(match format {
         CliFormat::Tsv => tsv_row(name, &doc.text),
@@ -83,6 +85,20 @@ pub fn render(doc: &Document, format: CliFormat, source: &[u8], opts: &DocumentO
         CliFormat::Export(Format::Json) => export::to_json(doc).into_bytes(),
         CliFormat::Export(Format::Hocr) => export::to_hocr(doc).into_bytes(),
         CliFormat::Export(Format::Alto) => export::to_alto(doc).into_bytes(),
+        CliFormat::Export(Format::Page) => page_xml(doc, name)?.into_bytes(),
         CliFormat::Export(Format::Pdf) => export::to_searchable_pdf(doc, source, opts)?,
     })
+}
+
+/// PAGE XML describes one page image, so only a one-page input can be written as one file; the message of a
+/// longer one says what to do instead.
+fn page_xml(doc: &Document, name: &str) -> Result<String> {
+    let pages = doc.pages.len();
+    if pages > 1 {
+        return Err(Error::InvalidParams(format!(
+            "--format page writes one page per file and this file has {pages} pages: split it into page images \
+             first (pdftoppm, tiffsplit), or use --format alto, hocr or json for all pages"
+        )));
+    }
+    export::to_page_xml(doc, &export::PageXmlOptions { page: None, image_filename: name.to_owned() })
 }
