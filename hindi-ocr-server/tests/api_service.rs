@@ -378,6 +378,79 @@ async fn bad_uploads_are_refused_and_store_nothing() {
     api.stop().await;
 }
 
+#[path = "../../hindi-ocr-core/tests/common/pdf_bombs.rs"]
+mod pdf_bombs;
+
+#[tokio::test]
+async fn pdf_bombs_long_documents_and_cut_files_are_refused_on_every_upload_route_and_store_nothing() {
+    let api = Api::new().await;
+    let t = api.signup("bombs@example.com").await;
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    let mut enc = tiff::encoder::TiffEncoder::new(&mut tiff).unwrap();
+    for _ in 0..1000 {
+        enc.write_image::<tiff::encoder::colortype::Gray8>(1, 1, &[255]).unwrap();
+    }
+    let busy = GrayImage::from_fn(400, 300, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+    let mut jpeg = Vec::new();
+    busy.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        // The two bombs: an image declared 32768x32768 (1 GiB), a content stream of 1 GiB of spaces.
+        ("image bomb", pdf_bombs::declared_image_bomb(), "too large to read: the image in object 5 is declared 32768x32768"),
+        ("content bomb", pdf_bombs::content_bomb(), "PDF too large to read: the stream of object 4 inflates"),
+        ("inline image bomb", pdf_bombs::inline_image_bomb(), "PDF too large to read: an inline image"),
+        ("1000 pages", tiff.into_inner(), "document has too many pages: 1000, the limit is 500"),
+        ("cut jpeg", jpeg[..jpeg.len() * 2 / 3].to_vec(), "the JPEG is truncated"),
+    ];
+    for route in ["/api/documents", "/api/documents/ocr", "/api/ocr/extract"] {
+        for (name, bytes, message) in &cases {
+            let r = api.upload(route, &t, bytes, None).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{route} {name}: {}", String::from_utf8_lossy(&r.body));
+            let body = r.json();
+            assert_eq!(body["error"]["code"], "bad_request");
+            assert!(body["error"]["message"].as_str().unwrap().contains(message), "{route} {name}: {body}");
+        }
+    }
+    let list = api.call("GET", "/api/documents", Some(&t), None).await.json();
+    assert!(list["documents"].as_array().unwrap().is_empty(), "{list}");
+    assert_eq!(api.blob_count(), 0);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn bidirectional_controls_are_kept_out_of_file_names_titles_and_messages() {
+    let api = Api::new().await;
+    let t = api.signup("bidi@example.com").await;
+    // `invoice<RLO>gnp.exe` shows as `invoiceexe.png`.
+    let boundary = "XhindiOcrBoundaryX";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"invoice\u{202E}gnp.exe\u{2066}\u{200F}\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&page_png());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::post("/api/documents")
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    let r = api.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&r.body));
+    let doc = r.json();
+    assert_eq!(doc["fileName"], "invoicegnp.exe", "{doc}");
+
+    let chat = api.call("POST", "/api/chats", Some(&t), Some(json!({"title": "notes\u{202E}txt.exe"}))).await.json();
+    assert_eq!(chat["title"], "notestxt.exe");
+    let id = chat["id"].as_str().unwrap();
+    let renamed =
+        api.call("PATCH", &format!("/api/chats/{id}"), Some(&t), Some(json!({"title": "\u{202B}नया\u{202C}"}))).await;
+    assert_eq!(renamed.json()["title"], "नया");
+    let content = json!({"content": "a\u{2067}b\u{2069}\nc\u{061C}"});
+    let m = api.call("POST", &format!("/api/chats/{id}/messages"), Some(&t), Some(content)).await;
+    assert_eq!(m.status, StatusCode::CREATED);
+    assert_eq!(m.json()["content"], "ab\nc");
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn upload_and_wait_answers_200_or_202() {
     let api = Api::new().await;

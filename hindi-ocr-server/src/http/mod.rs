@@ -268,7 +268,7 @@ pub fn forwarded_client(headers: &axum::http::HeaderMap, proxies: usize) -> Opti
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .collect();
-    let entry = *entries.get(entries.len().checked_sub(proxies.max(1)).unwrap_or(0))?;
+    let entry = *entries.get(entries.len().saturating_sub(proxies.max(1)))?;
     // An address, or one with a port (`1.2.3.4:5678`, `[::1]:5678`).
     entry.parse::<IpAddr>().ok().or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
