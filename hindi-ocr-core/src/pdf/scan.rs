@@ -45,10 +45,7 @@ pub(super) fn check_raw(bytes: &[u8], limits: &Limits) -> Result<()> {
                 continue;
             };
             let kind = stream.dict().get::<Name<'_>>(b"Type");
-            if kind
-                .as_deref()
-                .is_some_and(|k| k == b"ObjStm" || k == b"XRef")
-            {
+            if kind.as_deref().is_some_and(|k| k == b"ObjStm" || k == b"XRef") {
                 let cap = limits.max_stream_bytes;
                 if inflated_over(&stream, cap) {
                     return Err(Error::PdfTooLarge(format!(
@@ -76,23 +73,19 @@ fn check_stream(stream: &Stream<'_>, limits: &Limits) -> Result<()> {
     let dict = stream.dict();
     let id = stream.obj_id().obj_number;
     if dict.get::<Name<'_>>(b"Subtype").as_deref() == Some(b"Image") {
-        return check_image(stream, limits, &format!("the image in object {id}"));
+        return check_data(stream, limits, &format!("the image in object {id}"), true);
     }
-    let cap = limits.max_stream_bytes;
-    if inflated_over(stream, cap) {
-        return Err(Error::PdfTooLarge(format!(
-            "the stream of object {id} inflates to more than {cap} bytes, the limit"
-        )));
-    }
-    if may_be_content(dict) {
-        // Within the limit now, so decoding it is safe; images drawn inline are read with the content.
-        let Ok(data) = stream.decoded() else {
-            return Ok(());
-        };
+    check_data(stream, limits, &format!("the stream of object {id}"), false)?;
+    // Decoded whole only when its filters are all general ones (within the limit now, so that is safe): an
+    // image codec in a stream that is not an image makes no drawing instructions.
+    let general = filters(dict).iter().all(|(f, _)| !f.is_image_codec() && *f != Filter::Unknown);
+    if general && may_be_content(dict) {
+        // Images drawn inline are read with the content.
+        let Ok(data) = stream.decoded() else { return Ok(()) };
         let mut ops = TypedIter::new(&data);
         while let Some(op) = ops.next() {
             if let TypedInstruction::InlineImage(image) = op {
-                check_image(image.0, limits, &format!("an inline image in object {id}"))?;
+                check_data(image.0, limits, &format!("an inline image in object {id}"), true)?;
             }
         }
     }
@@ -102,69 +95,44 @@ fn check_stream(stream: &Stream<'_>, limits: &Limits) -> Result<()> {
 /// Whether a (non-image) stream may be drawing instructions: a page's contents, a form, a pattern or a
 /// Type 3 glyph. Fonts, colour profiles, functions, metadata and the file's own structure are not.
 fn may_be_content(dict: &Dict<'_>) -> bool {
-    let not_content_types: [&[u8]; 6] = [
-        b"XRef",
-        b"ObjStm",
-        b"Metadata",
-        b"EmbeddedFile",
-        b"CMap",
-        b"XML",
-    ];
-    if dict
-        .get::<Name<'_>>(b"Type")
-        .is_some_and(|t| not_content_types.contains(&&*t))
-    {
+    let not_content_types: [&[u8]; 6] = [b"XRef", b"ObjStm", b"Metadata", b"EmbeddedFile", b"CMap", b"XML"];
+    if dict.get::<Name<'_>>(b"Type").is_some_and(|t| not_content_types.contains(&&*t)) {
         return false;
     }
-    if dict
-        .get::<Name<'_>>(b"Subtype")
-        .is_some_and(|s| &*s != b"Form")
-    {
+    if dict.get::<Name<'_>>(b"Subtype").is_some_and(|s| &*s != b"Form") {
         return false;
     }
-    let font_or_data_keys: [&[u8]; 6] = [
-        b"Length1",
-        b"Length2",
-        b"Length3",
-        b"N",
-        b"FunctionType",
-        b"ShadingType",
-    ];
+    let font_or_data_keys: [&[u8]; 6] = [b"Length1", b"Length2", b"Length3", b"N", b"FunctionType", b"ShadingType"];
     !font_or_data_keys.iter().any(|k| dict.contains_key(k))
 }
 
-/// An image's declared size against the limits, then its data's inflated size against the larger of the
-/// stream limit and what that size needs.
-fn check_image(stream: &Stream<'_>, limits: &Limits, what: &str) -> Result<()> {
+/// A stream's data: an image's declared size against the limits; what its data inflates to against the
+/// stream limit (for an image, the larger of that and what its declared size needs); and the size an image
+/// codec in its filters would decode to (JPEG 2000 and JBIG2 from the data's own header, CCITT from
+/// `/Columns` and the height or `/Rows`; a JPEG is cut to the declared size by the decoder).
+fn check_data(stream: &Stream<'_>, limits: &Limits, what: &str, image: bool) -> Result<()> {
     let dict = stream.dict();
-    let dim = |long: &[u8], short: &[u8]| {
-        dict.get::<u32>(long)
-            .or_else(|| dict.get::<u32>(short))
-            .unwrap_or(0)
-    };
+    let dim = |long: &[u8], short: &[u8]| dict.get::<u32>(long).or_else(|| dict.get::<u32>(short)).unwrap_or(0);
     let (w, h) = (dim(b"Width", b"W"), dim(b"Height", b"H"));
-    check_size(limits, what, "is declared", w, h)?;
-
+    let mut cap = limits.max_stream_bytes;
+    if image {
+        check_size(limits, what, "is declared", w, h)?;
+        cap = cap.max(image_bytes(dict, w, h).saturating_add(64 << 10));
+    }
     let filters = filters(dict);
-    let mut cap = limits
-        .max_stream_bytes
-        .max(image_bytes(dict, w, h).saturating_add(64 << 10));
-    if let Some((_, params)) = filters.iter().find(|(f, _)| *f == Filter::Ccitt) {
-        // The CCITT decoder makes rows `/Columns` wide (1728 unless given), whatever the image says.
-        let columns = params
-            .as_ref()
-            .and_then(|p| p.get::<u32>(b"Columns"))
-            .unwrap_or(1728);
-        check_size(limits, what, "has CCITT rows of", columns, h)?;
-        cap = cap.max(u64::from(columns) * u64::from(h));
+    let codec = filters.iter().find(|(f, _)| f.is_image_codec());
+    if let Some((Filter::Ccitt, params)) = codec {
+        // The CCITT decoder makes rows `/Columns` wide (1728 unless given), as many as the image is high
+        // (`/Rows` for a stream that is not an image).
+        let param = |key: &[u8]| params.as_ref().and_then(|p| p.get::<u32>(key));
+        let (columns, rows) = (param(b"Columns").unwrap_or(1728), if h > 0 { h } else { param(b"Rows").unwrap_or(0) });
+        check_size(limits, what, "holds CCITT data of", columns, rows)?;
     }
     let Some(data) = decode(stream, &filters, cap) else {
-        return Err(Error::PdfTooLarge(format!(
-            "{what} inflates to more than {cap} bytes, the limit for its size"
-        )));
+        let limit = if cap > limits.max_stream_bytes { ", the limit for its size" } else { ", the limit" };
+        return Err(Error::PdfTooLarge(format!("{what} inflates to more than {cap} bytes{limit}")));
     };
-    // JPEG 2000 and JBIG2 decoders size their output from the data's own header.
-    match filters.last().map(|(f, _)| *f) {
+    match codec.map(|(f, _)| *f) {
         Some(Filter::Jpx) => {
             if let Some((jw, jh)) = jpx_size(&data) {
                 check_size(limits, what, "holds JPEG 2000 data of", jw, jh)?;
@@ -172,8 +140,8 @@ fn check_image(stream: &Stream<'_>, limits: &Limits, what: &str) -> Result<()> {
         }
         Some(Filter::Jbig2) => {
             if let Some((jw, jh)) = jbig2_page_size(&data) {
-                // A height of 0xffffffff means "striped, found while decoding": the image's own then.
-                let jh = if jh == u32::MAX { h } else { jh };
+                // A height of 0xffffffff means "striped, found while decoding": the declared one then.
+                let jh = if jh == u32::MAX { h.max(1) } else { jh };
                 check_size(limits, what, "holds JBIG2 data of", jw, jh)?;
             }
         }
@@ -195,22 +163,13 @@ fn check_size(limits: &Limits, what: &str, verb: &str, w: u32, h: u32) -> Result
 
 /// The bytes an image's samples take after its filters (and before a PNG predictor, one byte a row).
 fn image_bytes(dict: &Dict<'_>, w: u32, h: u32) -> u64 {
-    let get_bool = |long: &[u8], short: &[u8]| {
-        dict.get::<bool>(long)
-            .or_else(|| dict.get::<bool>(short))
-            .unwrap_or(false)
-    };
+    let get_bool =
+        |long: &[u8], short: &[u8]| dict.get::<bool>(long).or_else(|| dict.get::<bool>(short)).unwrap_or(false);
     let (components, bits) = if get_bool(b"ImageMask", b"IM") {
         (1, 1)
     } else {
-        let bits = dict
-            .get::<u8>(b"BitsPerComponent")
-            .or_else(|| dict.get::<u8>(b"BPC"))
-            .unwrap_or(8)
-            .clamp(1, 16);
-        let space = dict
-            .get::<Object<'_>>(b"ColorSpace")
-            .or_else(|| dict.get::<Object<'_>>(b"CS"));
+        let bits = dict.get::<u8>(b"BitsPerComponent").or_else(|| dict.get::<u8>(b"BPC")).unwrap_or(8).clamp(1, 16);
+        let space = dict.get::<Object<'_>>(b"ColorSpace").or_else(|| dict.get::<Object<'_>>(b"CS"));
         (space.map_or(4, components), u64::from(bits))
     };
     let row = (u64::from(w) * components * bits).div_ceil(8) + 1;
@@ -230,15 +189,11 @@ fn components(space: Object<'_>) -> u64 {
             let mut items = a.iter::<Object<'_>>();
             match items.next() {
                 Some(Object::Name(n)) if &*n == b"ICCBased" => match items.next() {
-                    Some(Object::Stream(s)) => {
-                        u64::from(s.dict().get::<u8>(b"N").unwrap_or(4).clamp(1, 32))
-                    }
+                    Some(Object::Stream(s)) => u64::from(s.dict().get::<u8>(b"N").unwrap_or(4).clamp(1, 32)),
                     _ => 4,
                 },
                 Some(Object::Name(n)) if &*n == b"DeviceN" => match items.next() {
-                    Some(Object::Array(names)) => {
-                        (names.iter::<Object<'_>>().count() as u64).clamp(1, 32)
-                    }
+                    Some(Object::Array(names)) => (names.iter::<Object<'_>>().count() as u64).clamp(1, 32),
                     _ => 4,
                 },
                 Some(Object::Name(n)) => by_name(&n),
@@ -267,6 +222,11 @@ enum Filter {
 }
 
 impl Filter {
+    /// Whether it decodes image data, sized by dimensions rather than by its input.
+    fn is_image_codec(self) -> bool {
+        matches!(self, Filter::Dct | Filter::Jpx | Filter::Jbig2 | Filter::Ccitt)
+    }
+
     fn from_name(n: &[u8]) -> Filter {
         match n {
             b"FlateDecode" | b"Fl" => Filter::Flate,
@@ -288,29 +248,20 @@ fn filters<'a>(dict: &Dict<'a>) -> Vec<(Filter, Option<Dict<'a>>)> {
     let names = |key: &[u8]| -> Option<Vec<Filter>> {
         match dict.get::<Object<'_>>(key)? {
             Object::Name(n) => Some(vec![Filter::from_name(&n)]),
-            Object::Array(a) => Some(
-                a.iter::<Name<'_>>()
-                    .map(|n| Filter::from_name(&n))
-                    .collect(),
-            ),
+            Object::Array(a) => Some(a.iter::<Name<'_>>().map(|n| Filter::from_name(&n)).collect()),
             _ => None,
         }
     };
     let Some(list) = names(b"F").or_else(|| names(b"Filter")) else {
         return Vec::new();
     };
-    let params: Vec<Option<Dict<'a>>> = match dict
-        .get::<Object<'a>>(b"DP")
-        .or_else(|| dict.get::<Object<'a>>(b"DecodeParms"))
-    {
-        Some(Object::Dict(d)) => vec![Some(d)],
-        Some(Object::Array(a)) => a.iter::<Object<'a>>().map(Object::into_dict).collect(),
-        _ => Vec::new(),
-    };
-    list.into_iter()
-        .enumerate()
-        .map(|(i, f)| (f, params.get(i).cloned().flatten()))
-        .collect()
+    let params: Vec<Option<Dict<'a>>> =
+        match dict.get::<Object<'a>>(b"DP").or_else(|| dict.get::<Object<'a>>(b"DecodeParms")) {
+            Some(Object::Dict(d)) => vec![Some(d)],
+            Some(Object::Array(a)) => a.iter::<Object<'a>>().map(Object::into_dict).collect(),
+            _ => Vec::new(),
+        };
+    list.into_iter().enumerate().map(|(i, f)| (f, params.get(i).cloned().flatten())).collect()
 }
 
 /// Whether a stream's data inflates to more than `cap` bytes.
@@ -320,27 +271,15 @@ fn inflated_over(stream: &Stream<'_>, cap: u64) -> bool {
 
 /// A stream's data through its filters up to the first image codec: kept when a later filter needs it,
 /// else only counted (an empty result). `None` when a step's output passes `cap` bytes.
-fn decode<'a>(
-    stream: &Stream<'a>,
-    filters: &[(Filter, Option<Dict<'a>>)],
-    cap: u64,
-) -> Option<Vec<u8>> {
+fn decode<'a>(stream: &Stream<'a>, filters: &[(Filter, Option<Dict<'a>>)], cap: u64) -> Option<Vec<u8>> {
     let mut data: Cow<'_, [u8]> = stream.raw_data();
     for (i, (filter, params)) in filters.iter().enumerate() {
         let keep = i + 1 < filters.len();
-        let mut sink = Sink {
-            keep,
-            out: Vec::new(),
-            len: 0,
-            cap,
-        };
+        let mut sink = Sink { keep, out: Vec::new(), len: 0, cap };
         let done = match filter {
             Filter::Flate => inflate(&data, &mut sink),
             Filter::Lzw => {
-                let early = params
-                    .as_ref()
-                    .and_then(|p| p.get::<u8>(b"EarlyChange"))
-                    .is_none_or(|e| e != 0);
+                let early = params.as_ref().and_then(|p| p.get::<u8>(b"EarlyChange")).is_none_or(|e| e != 0);
                 lzw(&data, early, &mut sink)
             }
             Filter::RunLength => run_length(&data, &mut sink),
@@ -462,12 +401,7 @@ struct LzwTable {
 impl LzwTable {
     fn new() -> Self {
         let bytes: Vec<u8> = (0..4096).map(|b| b as u8).collect();
-        LzwTable {
-            prefix: vec![0; 4096],
-            last: bytes.clone(),
-            first: bytes,
-            string: Vec::with_capacity(4096),
-        }
+        LzwTable { prefix: vec![0; 4096], last: bytes.clone(), first: bytes, string: Vec::with_capacity(4096) }
     }
 
     fn set(&mut self, k: usize, prefix: usize, last: u8) {
@@ -558,9 +492,7 @@ fn ascii85(data: &[u8], sink: &mut Sink) -> Result<(), Over> {
 }
 
 fn be32(data: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(
-        data.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    Some(u32::from_be_bytes(data.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 /// The size a JPEG 2000 stream declares: its codestream's SIZ marker (or the JP2 image header box).
@@ -568,12 +500,7 @@ fn jpx_size(data: &[u8]) -> Option<(u32, u32)> {
     if let Some(at) = find(data, &[0xFF, 0x4F, 0xFF, 0x51]) {
         // SIZ: marker, Lsiz, Rsiz, then Xsiz, Ysiz, XOsiz, YOsiz.
         let s = at + 2;
-        let (x, y, xo, yo) = (
-            be32(data, s + 6)?,
-            be32(data, s + 10)?,
-            be32(data, s + 14)?,
-            be32(data, s + 18)?,
-        );
+        let (x, y, xo, yo) = (be32(data, s + 6)?, be32(data, s + 10)?, be32(data, s + 14)?, be32(data, s + 18)?);
         return Some((x.saturating_sub(xo), y.saturating_sub(yo)));
     }
     let at = find(data, b"ihdr")?;
@@ -630,12 +557,7 @@ mod tests {
     use std::io::Write;
 
     fn sink(cap: u64) -> Sink {
-        Sink {
-            keep: true,
-            out: Vec::new(),
-            len: 0,
-            cap,
-        }
+        Sink { keep: true, out: Vec::new(), len: 0, cap }
     }
 
     #[test]
@@ -647,19 +569,14 @@ mod tests {
         ascii85(b"87cURD]j7BEbo80~>", &mut s).ok().unwrap();
         assert_eq!(s.out, b"Hello world!");
         let mut s = sink(100);
-        run_length(&[2, b'a', b'b', b'c', 254, b'x', 128, 9], &mut s)
-            .ok()
-            .unwrap();
+        run_length(&[2, b'a', b'b', b'c', 254, b'x', 128, 9], &mut s).ok().unwrap();
         assert_eq!(s.out, b"abcxxx");
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(&[b' '; 5000]).unwrap();
         let z = z.finish().unwrap();
         let mut s = sink(5000);
         assert!(inflate(&z, &mut s).is_ok() && s.out.len() == 5000);
-        assert!(
-            inflate(&z, &mut sink(4999)).is_err(),
-            "one byte over the cap"
-        );
+        assert!(inflate(&z, &mut sink(4999)).is_err(), "one byte over the cap");
     }
 
     /// PDF 32000 7.4.4.2's example: "-----A---B" with EarlyChange 1.

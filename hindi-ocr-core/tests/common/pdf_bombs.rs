@@ -12,21 +12,14 @@ pub const GIB: u64 = 1 << 30;
 /// `byte` every time, so a gigabyte takes milliseconds to make.
 pub fn zlib_of(byte: u8, n: u64) -> Vec<u8> {
     const MIB: u64 = 1 << 20;
-    assert!(
-        n >= 2 * MIB && n.is_multiple_of(MIB),
-        "whole MiB, at least 2"
-    );
+    assert!(n >= 2 * MIB && n.is_multiple_of(MIB), "whole MiB, at least 2");
     let chunk = vec![byte; MIB as usize];
     let mut c = Compress::new(Compression::best(), false);
     let block = |c: &mut Compress, input: &[u8], flush| {
         let mut out = Vec::with_capacity(MIB as usize);
         let before = c.total_in();
         c.compress_vec(input, &mut out, flush).expect("deflate");
-        assert_eq!(
-            c.total_in() - before,
-            input.len() as u64,
-            "the whole chunk in one call"
-        );
+        assert_eq!(c.total_in() - before, input.len() as u64, "the whole chunk in one call");
         out
     };
     let first = block(&mut c, &chunk, FlushCompress::Sync);
@@ -49,16 +42,11 @@ pub fn zlib_of(byte: u8, n: u64) -> Vec<u8> {
 /// A PDF of numbered objects (1: catalog, 2: page tree, 3: the page, then `rest` from 4 on) with a correct
 /// cross-reference table. The page is US Letter, its content `4 0 R`; with `image`, object 5 is its `/Im0`.
 pub fn pdf(rest: &[Vec<u8>], image: bool) -> Vec<u8> {
-    let image = if image {
-        "/Resources << /XObject << /Im0 5 0 R >> >> "
-    } else {
-        ""
-    };
+    let image = if image { "/Resources << /XObject << /Im0 5 0 R >> >> " } else { "" };
     let mut objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] {image}/Contents 4 0 R >>")
-            .into_bytes(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] {image}/Contents 4 0 R >>").into_bytes(),
     ];
     objects.extend(rest.iter().cloned());
     let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
@@ -70,18 +58,12 @@ pub fn pdf(rest: &[Vec<u8>], image: bool) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
     );
     out
 }
@@ -113,16 +95,12 @@ pub fn declared_image_bomb() -> Vec<u8> {
 
 /// The second bomb: the page's content stream inflates to 1 GiB of spaces.
 pub fn content_bomb() -> Vec<u8> {
-    pdf(
-        &[stream("/Filter /FlateDecode", &zlib_of(b' ', GIB))],
-        false,
-    )
+    pdf(&[stream("/Filter /FlateDecode", &zlib_of(b' ', GIB))], false)
 }
 
 /// An image drawn inline in the content stream, declared 32768x32768, its data 1 GiB of zeros.
 pub fn inline_image_bomb() -> Vec<u8> {
-    let mut content =
-        b"q 612 0 0 792 0 0 cm BI /W 32768 /H 32768 /CS /G /BPC 8 /F /Fl ID ".to_vec();
+    let mut content = b"q 612 0 0 792 0 0 cm BI /W 32768 /H 32768 /CS /G /BPC 8 /F /Fl ID ".to_vec();
     content.extend_from_slice(&zlib_of(0, GIB));
     content.extend_from_slice(b"\nEI Q");
     pdf(&[stream("", &content)], false)
@@ -131,9 +109,6 @@ pub fn inline_image_bomb() -> Vec<u8> {
 /// An object stream (which the parser inflates while opening the file) of 1 GiB of spaces.
 pub fn object_stream_bomb() -> Vec<u8> {
     let content = stream("", b"");
-    let objstm = stream(
-        "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
-        &zlib_of(b' ', GIB),
-    );
+    let objstm = stream("/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode", &zlib_of(b' ', GIB));
     pdf(&[content, objstm], false)
 }
