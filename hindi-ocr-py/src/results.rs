@@ -216,6 +216,21 @@ impl Document {
         export::to_alto(&self.inner)
     }
 
+    /// One page as PAGE XML (2019-07-15, as OCR-D uses): `page` from 1, needed when the document has several
+    /// (a PAGE file holds one page); `image_filename` becomes `Page/@imageFilename` (empty when not given).
+    /// Coordinates are those of the page as read (upright, deskewed, a photo straightened), as in `pages`. A
+    /// page that does not exist is an `InvalidArgumentError` (a `ValueError`).
+    #[pyo3(signature = (page=None, *, image_filename=None))]
+    fn to_page(&self, py: Python<'_>, page: Option<i64>, image_filename: Option<String>) -> PyResult<String> {
+        let page = match page.map(usize::try_from) {
+            None => None,
+            Some(Ok(p)) => Some(p),
+            Some(Err(_)) => return Err(errors::invalid_argument(py, "page counts from 1".into())),
+        };
+        let opts = export::PageXmlOptions { page, image_filename: image_filename.unwrap_or_default() };
+        export::to_page_xml(&self.inner, &opts).map_err(|e| errors::to_py(py, e))
+    }
+
     /// A searchable PDF: each page image with an invisible text layer on the recognised words.
     fn to_pdf<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let pdf = run_detached(py, || self.searchable_pdf())?;

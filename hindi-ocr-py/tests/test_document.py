@@ -1,4 +1,4 @@
-"""Whole documents: structure, agreement with the CLI, and the exports (JSON, hOCR, ALTO, searchable PDF)."""
+"""Whole documents: structure, agreement with the CLI, and the exports (JSON, hOCR, ALTO, PAGE, searchable PDF)."""
 
 from __future__ import annotations
 
@@ -100,6 +100,30 @@ def test_alto(page_doc: hindi_ocr.Document) -> None:
     assert len(lines) == len(page_doc.pages[0].lines)
     words = [e.get("CONTENT") for e in root.iter() if e.tag.endswith("String")]
     assert words == [w.text for line in page_doc.pages[0].lines for w in line.words]
+
+
+PAGE_NS = {"pc": "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"}
+
+
+def test_page_xml(page_doc: hindi_ocr.Document, sample_page: pathlib.Path) -> None:
+    root = ET.fromstring(page_doc.to_page(image_filename=sample_page.name))
+    assert root.tag == "{%s}PcGts" % PAGE_NS["pc"]
+    page = root.find("pc:Page", PAGE_NS)
+    assert page is not None and page.get("imageFilename") == sample_page.name
+    ours = page_doc.pages[0]
+    assert (page.get("imageWidth"), page.get("imageHeight")) == (str(ours.width), str(ours.height))
+    unicode = lambda e: e.find("pc:TextEquiv/pc:Unicode", PAGE_NS).text or ""  # noqa: E731
+    lines = page.findall("pc:TextRegion/pc:TextLine", PAGE_NS)
+    assert [unicode(line) for line in lines] == [line.text for line in ours.lines]
+    words = [unicode(w) for line in lines for w in line.findall("pc:Word", PAGE_NS)]
+    assert words == [w.text for line in ours.lines for w in line.words]
+    for line, want in zip(lines, ours.lines):
+        conf = float(line.find("pc:TextEquiv", PAGE_NS).get("conf"))
+        assert abs(conf - want.confidence) < 1e-3
+    assert ET.fromstring(page_doc.to_page(1)).find("pc:Page", PAGE_NS).get("imageFilename") == ""
+    for bad in (0, 2, -1):
+        with pytest.raises(hindi_ocr.InvalidArgumentError):
+            page_doc.to_page(bad)
 
 
 def test_searchable_pdf(engine: hindi_ocr.Engine, page_doc: hindi_ocr.Document, tmp_path: pathlib.Path) -> None:
