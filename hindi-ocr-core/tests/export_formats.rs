@@ -280,7 +280,7 @@ fn page_coords(n: roxmltree::Node) -> BBox {
 
 /// `TextEquiv/Unicode` of a PAGE element, with its `conf`.
 fn page_text(n: roxmltree::Node) -> (String, f32) {
-    let equiv = n.children().filter(|c| c.has_tag_name((PAGE_NS, "TextEquiv"))).last().expect("TextEquiv");
+    let equiv = n.children().find(|c| c.has_tag_name((PAGE_NS, "TextEquiv"))).expect("TextEquiv");
     let conf: f32 = equiv.attribute("conf").expect("conf").parse().unwrap();
     assert!((0.0..=1.0).contains(&conf));
     let unicode = equiv.children().find(|c| c.has_tag_name((PAGE_NS, "Unicode"))).unwrap();
