@@ -26,7 +26,8 @@ pub struct OcrArgs {
     /// words), `auto` (wide strips holding one line are lines, the rest pages).
     #[arg(long, default_value = "auto", value_parser = parse_layout)]
     pub layout: Layout,
-    /// Output format: text, json, hocr, alto, pdf (searchable PDF) or tsv (`path<TAB>text` per input).
+    /// Output format: text, json, hocr, alto, page (PAGE XML; one-page inputs), pdf (searchable PDF) or tsv
+    /// (`path<TAB>text` per input).
     #[arg(long, default_value = "text", value_parser = parse_format)]
     pub format: CliFormat,
     /// Write output here instead of stdout: a file for one input (or for tsv), a directory for several.

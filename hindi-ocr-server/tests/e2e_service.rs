@@ -115,7 +115,7 @@ async fn scenario(backend: Backend) {
     assert!(system.iter().any(|m| m["documentId"] == doc1.as_str() && m["content"].as_str() == Some(text.as_str())));
 
     // Exports.
-    for (format, needle) in [("text", ""), ("json", "\"pages\""), ("hocr", "ocr_line"), ("alto", "<alto"), ("pdf", "%PDF-")] {
+    for (format, needle) in [("text", ""), ("json", "\"pages\""), ("hocr", "ocr_line"), ("alto", "<alto"), ("page", "<PcGts"), ("pdf", "%PDF-")] {
         let a = c.call("GET", &format!("/api/documents/{doc1}/ocr?format={format}"), Some(&alice), None).await;
         assert_eq!(a.status, 200, "format {format}: {}", String::from_utf8_lossy(&a.bytes));
         assert!(String::from_utf8_lossy(&a.bytes).contains(needle), "format {format}");

@@ -296,6 +296,8 @@ pub enum ExportFormat {
     Hocr,
     /// ALTO XML.
     Alto,
+    /// PAGE XML 2019-07-15 of one page (`page`; a document of one page needs none).
+    Page,
     /// Searchable PDF: the page images with an invisible text layer.
     Pdf,
 }
@@ -307,6 +309,7 @@ impl From<ExportFormat> for export::Format {
             ExportFormat::Json => export::Format::Json,
             ExportFormat::Hocr => export::Format::Hocr,
             ExportFormat::Alto => export::Format::Alto,
+            ExportFormat::Page => export::Format::Page,
             ExportFormat::Pdf => export::Format::Pdf,
         }
     }
@@ -316,9 +319,12 @@ impl From<ExportFormat> for export::Format {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ResultQuery {
-    /// `text` (default), `json`, `hocr`, `alto` or `pdf`.
+    /// `text` (default), `json`, `hocr`, `alto`, `page` (PAGE XML) or `pdf`.
     #[serde(default)]
     pub format: ExportFormat,
+    /// With `format=page`: which page (from 1) to write, as PAGE XML holds one page per file; needed when
+    /// the document has several pages.
+    pub page: Option<usize>,
     /// `1`, `true`, `yes` or empty: send as a download (`Content-Disposition: attachment`); `0`, `false`,
     /// `no`: inline (the default).
     pub download: Option<String>,
@@ -381,12 +387,19 @@ pub async fn result(
         }
     };
     let result = result.restyled(q.text_style.into());
-    let stem = doc.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&doc.file_name).to_owned();
+    if q.page.is_some() && !matches!(q.format, ExportFormat::Page) {
+        return Err(AppError::BadRequest("page applies to format=page only".into()));
+    }
+    let mut stem = doc.file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&doc.file_name).to_owned();
+    if let (ExportFormat::Page, Some(n), true) = (q.format, q.page, result.pages.len() > 1) {
+        stem = format!("{stem}-p{n}"); // one file per page: `book-p3.page.xml`
+    }
     let bytes: Vec<u8> = match q.format {
         ExportFormat::Text => export::to_text(&result).into_bytes(),
         ExportFormat::Json => export::to_json(&result).into_bytes(),
         ExportFormat::Hocr => export::to_hocr(&result).into_bytes(),
         ExportFormat::Alto => export::to_alto(&result).into_bytes(),
+        ExportFormat::Page => page_xml(&result, q.page, &doc.file_name)?.into_bytes(),
         ExportFormat::Pdf => {
             // The page images come from the original file, rendered again the way OCR read them.
             let key = BlobKey::parse(&doc.blob_key).map_err(AppError::internal)?;
@@ -405,7 +418,8 @@ pub async fn result(
     };
     let format = export::Format::from(q.format);
     let (content_type, ext) = (format.content_type(), format.extension());
-    // Download names say what the file is and open in the right program: `scan.hocr.html`, `scan.alto.xml`.
+    // Download names say what the file is and open in the right program: `scan.hocr.html`, `scan.alto.xml`,
+    // `scan.page.xml`.
     let kind = if attachment { "attachment" } else { "inline" };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
@@ -420,6 +434,18 @@ pub async fn result(
     }
     headers.insert(header::CONTENT_DISPOSITION, disposition(kind, &format!("{stem}.{ext}")));
     Ok(response)
+}
+
+/// One page of the result as PAGE XML, `imageFilename` the uploaded file's name; a page that does not exist
+/// (or none chosen of several) is the client's mistake.
+fn page_xml(result: &hindi_ocr_core::Document, page: Option<usize>, file_name: &str) -> AppResult<String> {
+    let opts = export::PageXmlOptions { page, image_filename: file_name.to_owned() };
+    export::to_page_xml(result, &opts).map_err(|e| {
+        AppError::BadRequest(match e {
+            hindi_ocr_core::Error::InvalidParams(m) => m,
+            e => e.to_string(),
+        })
+    })
 }
 
 /// Server-Sent Events: one `status` event now and one at every change (status, pages done) until the
