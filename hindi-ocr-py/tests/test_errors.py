@@ -231,3 +231,15 @@ def test_runtime_library_error_in_a_fresh_process(tmp_path: pathlib.Path) -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "typed RuntimeLibraryError" in out.stdout
+
+
+def test_text_style(engine: hindi_ocr.Engine, sample_lines: list[pathlib.Path]) -> None:
+    printed = engine.recognize_line(sample_lines[0])
+    assert engine.recognize_line(sample_lines[0], text_style="as-printed").text == printed.text
+    attached = engine.recognize_line(sample_lines[0], text_style="attached-danda").text
+    assert attached == printed.text.replace(" ।", "।").replace(" ॥", "॥")
+    assert engine.recognize(sample_lines[0], layout="line", text_style="attached-danda").text == attached
+    with pytest.raises(InvalidArgumentError, match="text style"):
+        engine.recognize_line(sample_lines[0], text_style="modern")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="text style"):
+        engine.recognize(sample_lines[0], text_style="modern")  # type: ignore[arg-type]

@@ -654,6 +654,43 @@ async fn a_broken_page_leaves_the_rest_of_the_document_read() {
     api.stop().await;
 }
 
+#[tokio::test]
+async fn page_xml_is_served_one_page_at_a_time() {
+    let api = Api::new().await;
+    let t = api.signup("pagexml@example.com").await;
+    let get = |id: &str, query: &str| {
+        let (api, t, uri) = (&api, &t, format!("/api/documents/{id}/ocr?{query}"));
+        async move { api.call("GET", &uri, Some(t), None).await }
+    };
+    let disposition = |r: &Reply| r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+    // One page: no choice needed.
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["documentId"].as_str().unwrap().to_owned();
+    assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
+    let r = get(&id, "format=page").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/xml; charset=utf-8");
+    assert!(disposition(&r).contains("filename=\"scan 1.page.xml\""), "{}", disposition(&r));
+    let xml = String::from_utf8(r.body).unwrap();
+    assert!(xml.contains("<PcGts") && xml.contains("imageFilename=\"scan 1.png\"") && xml.contains(TEXT), "{xml}");
+    assert_eq!(get(&id, "format=page&page=2").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&id, "format=alto&page=1").await.status, StatusCode::BAD_REQUEST, "page is for format=page");
+    // Three pages (the second broken): the page is chosen, and named in the download.
+    let tif = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hindi-ocr-core/tests/fixtures/broken_page.tif")).unwrap();
+    let id = api.upload("/api/documents", &t, &tif, None).await.json()["documentId"].as_str().unwrap().to_owned();
+    assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
+    let r = get(&id, "format=page").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap_or_default().contains("has 3"), "{}", String::from_utf8_lossy(&r.body));
+    let r = get(&id, "format=page&page=3").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(disposition(&r).contains("filename=\"scan 1-p3.page.xml\""), "{}", disposition(&r));
+    assert!(String::from_utf8(r.body).unwrap().contains(TEXT));
+    let broken = String::from_utf8(get(&id, "format=page&page=2").await.body).unwrap();
+    assert!(broken.contains("could not be read") && !broken.contains("<TextLine"), "{broken}");
+    assert_eq!(get(&id, "format=page&page=0").await.status, StatusCode::BAD_REQUEST);
+    api.stop().await;
+}
+
 /// Fails the calls whose index (from 0) is in `fail`, reads like `FixedRecognizer` otherwise.
 struct Flaky {
     fail: std::ops::Range<usize>,
@@ -706,7 +743,7 @@ async fn a_failed_rerun_keeps_the_last_result() {
     assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
     assert_eq!(api.call("POST", &format!("/api/documents/{id}/ocr"), Some(&t), None).await.status, StatusCode::ACCEPTED);
     assert_eq!(api.wait_final(&t, &id).await["status"], "failed");
-    for format in ["text", "json", "hocr", "alto", "pdf"] {
+    for format in ["text", "json", "hocr", "alto", "page", "pdf"] {
         let r = api.call("GET", &format!("/api/documents/{id}/ocr?format={format}"), Some(&t), None).await;
         assert_eq!(r.status, StatusCode::OK, "{format}: {}", String::from_utf8_lossy(&r.body));
         assert_eq!(r.headers["x-ocr-status"], "failed");
@@ -876,5 +913,33 @@ async fn openapi_describes_every_route_and_matches_docs() {
     }
     let on_disk = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(on_disk == pretty, "docs/openapi.json is stale: run HINDI_OCR_WRITE_OPENAPI=1 cargo test -p hindi-ocr-server --test api_service openapi");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn text_is_served_as_printed_and_attached_on_request() {
+    let printed = "राम गया । सोऽहम् ॥ १ ॥";
+    let api = Api::with(Arc::new(FixedRecognizer::new(printed)), 1, HttpSettings::default()).await;
+    let t = api.signup("style@example.com").await;
+    let r = api.upload("/api/ocr/extract", &t, &page_png(), None).await.json();
+    assert!(r["text"].as_str().unwrap().contains(printed), "{r}");
+    let r = api.upload("/api/ocr/extract?textStyle=attached-danda", &t, &page_png(), None).await.json();
+    assert!(r["text"].as_str().unwrap().contains("राम गया। सोऽहम्॥ १॥"), "{r}");
+    let bad = api.upload("/api/ocr/extract?textStyle=modern", &t, &page_png(), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let id = api.upload("/api/documents", &t, &page_png(), None).await.json()["documentId"].as_str().unwrap().to_owned();
+    assert_eq!(api.wait_final(&t, &id).await["status"], "completed");
+    let get = |q: &'static str| {
+        let (api, t, id) = (&api, &t, &id);
+        async move { api.call("GET", &format!("/api/documents/{id}/ocr?{q}"), Some(t), None).await }
+    };
+    assert!(String::from_utf8(get("format=text").await.body).unwrap().contains(printed));
+    let attached = get("format=json&textStyle=attached-danda").await.json();
+    let line = &attached["pages"][0]["lines"][0];
+    assert_eq!(line["text"], "राम गया। सोऽहम्॥ १॥");
+    let words: Vec<&str> = line["words"].as_array().unwrap().iter().map(|w| w["text"].as_str().unwrap()).collect();
+    assert_eq!(words, ["राम", "गया।", "सोऽहम्॥", "१॥"]);
+    assert_eq!(get("format=text&textStyle=x").await.status, StatusCode::BAD_REQUEST);
     api.stop().await;
 }
