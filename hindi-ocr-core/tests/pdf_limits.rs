@@ -121,3 +121,18 @@ fn image_codecs_are_sized_by_their_own_headers() {
     let m = too_large(open(&pdf(&[ccitt], false)));
     assert!(m.contains("object 4 holds CCITT data of 100000x100000"), "{m}");
 }
+
+#[test]
+fn thousands_of_object_streams_are_refused_without_reading_the_file_for_each() {
+    // Object streams without a usable length or an end: each would be read to the end of the file.
+    let mut file = pdf(&[stream("", b"")], false);
+    for i in 0..5000 {
+        file.extend(
+            format!("{} 0 obj << /Type /ObjStm /N 1 /First 4 /Length 999999999 >> stream\nabcd\n", i + 10).bytes(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let m = too_large(open(&file));
+    assert!(m.contains("more than 4096 object streams"), "{m}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}

@@ -27,8 +27,14 @@ use crate::image_input::Limits;
 use crate::{Error, Result};
 
 /// Check the object and cross-reference streams that the parser inflates while opening the file. They are
-/// found by their `/Type` in the raw bytes, read from their `N G obj` header, and their data counted.
+/// found by their `/Type` in the raw bytes, their dictionary read from their `N G obj` header, and their data
+/// (`/Length` bytes after `stream`, or up to the next `endstream` when that is not a number) counted. Each
+/// is read once, and at most [`MAX_OBJECT_STREAMS`] of them.
 pub(super) fn check_raw(bytes: &[u8], limits: &Limits) -> Result<()> {
+    // Where every `endstream` is, found once: looking for the next one from each stream would cost the rest
+    // of the file each time.
+    let ends = find_all(bytes, b"endstream");
+    let mut seen = std::collections::HashSet::new();
     for tag in [&b"/ObjStm"[..], b"/XRef"] {
         let mut from = 0;
         while let Some(pos) = find(&bytes[from..], tag) {
@@ -36,27 +42,52 @@ pub(super) fn check_raw(bytes: &[u8], limits: &Limits) -> Result<()> {
             from = at + tag.len();
             // The dictionary starts after the nearest `obj` before the tag.
             let start = at.saturating_sub(64 << 10);
-            let Some(obj) = rfind(&bytes[start..at], b"obj") else {
+            let Some(obj) = rfind(&bytes[start..at], b"obj") else { continue };
+            let header = start + obj + 3;
+            if !seen.insert(header) {
                 continue;
-            };
-            let mut r = Reader::new_with(bytes, start + obj + 3);
+            }
+            if seen.len() > MAX_OBJECT_STREAMS {
+                return Err(Error::PdfTooLarge(format!("it has more than {MAX_OBJECT_STREAMS} object streams")));
+            }
+            let mut r = Reader::new_with(bytes, header);
             r.skip_white_spaces_and_comments();
-            let Some(stream) = r.read_without_context::<Stream<'_>>() else {
+            let Some(dict) = r.read_without_context::<Dict<'_>>() else { continue };
+            let kind = dict.get::<Name<'_>>(b"Type");
+            if !kind.as_deref().is_some_and(|k| k == b"ObjStm" || k == b"XRef") {
                 continue;
+            }
+            r.skip_white_spaces_and_comments();
+            if r.forward_tag(b"stream").is_none() {
+                continue;
+            }
+            let mut data = r.offset();
+            data += usize::from(bytes.get(data) == Some(&b'\r'));
+            data += usize::from(bytes.get(data) == Some(&b'\n'));
+            let next_end = || ends.get(ends.partition_point(|&e| e < data)).copied().unwrap_or(bytes.len());
+            let end = match dict.get::<usize>(b"Length") {
+                Some(n) if n <= bytes.len().saturating_sub(data) => data + n,
+                _ => next_end(),
             };
-            let kind = stream.dict().get::<Name<'_>>(b"Type");
-            if kind.as_deref().is_some_and(|k| k == b"ObjStm" || k == b"XRef") {
-                let cap = limits.max_stream_bytes;
-                if inflated_over(&stream, cap) {
-                    return Err(Error::PdfTooLarge(format!(
-                        "an object stream inflates to more than {cap} bytes, the limit"
-                    )));
-                }
+            let mut filters = filters(&dict);
+            if filters.is_empty() && (dict.contains_key(b"Filter") || dict.contains_key(b"F")) {
+                // A filter this reading cannot see (an indirect one): count it as the usual one.
+                filters.push((Filter::Flate, None));
+            }
+            let cap = limits.max_stream_bytes;
+            if decode(Cow::Borrowed(&bytes[data..end.max(data)]), &filters, cap).is_none() {
+                return Err(Error::PdfTooLarge(format!(
+                    "an object stream inflates to more than {cap} bytes, the limit"
+                )));
             }
         }
     }
     Ok(())
 }
+
+/// Most object and cross-reference streams a PDF may have: a file of 100 000 objects packs them into about
+/// a thousand.
+const MAX_OBJECT_STREAMS: usize = 4096;
 
 /// Check every stream of an opened PDF: images by their declared size, all data by its inflated size, and
 /// the inline images of content streams.
@@ -128,7 +159,7 @@ fn check_data(stream: &Stream<'_>, limits: &Limits, what: &str, image: bool) -> 
         let (columns, rows) = (param(b"Columns").unwrap_or(1728), if h > 0 { h } else { param(b"Rows").unwrap_or(0) });
         check_size(limits, what, "holds CCITT data of", columns, rows)?;
     }
-    let Some(data) = decode(stream, &filters, cap) else {
+    let Some(data) = decode(stream.raw_data(), &filters, cap) else {
         let limit = if cap > limits.max_stream_bytes { ", the limit for its size" } else { ", the limit" };
         return Err(Error::PdfTooLarge(format!("{what} inflates to more than {cap} bytes{limit}")));
     };
@@ -264,15 +295,10 @@ fn filters<'a>(dict: &Dict<'a>) -> Vec<(Filter, Option<Dict<'a>>)> {
     list.into_iter().enumerate().map(|(i, f)| (f, params.get(i).cloned().flatten())).collect()
 }
 
-/// Whether a stream's data inflates to more than `cap` bytes.
-fn inflated_over(stream: &Stream<'_>, cap: u64) -> bool {
-    decode(stream, &filters(stream.dict()), cap).is_none()
-}
-
-/// A stream's data through its filters up to the first image codec: kept when a later filter needs it,
-/// else only counted (an empty result). `None` when a step's output passes `cap` bytes.
-fn decode<'a>(stream: &Stream<'a>, filters: &[(Filter, Option<Dict<'a>>)], cap: u64) -> Option<Vec<u8>> {
-    let mut data: Cow<'_, [u8]> = stream.raw_data();
+/// A stream's (decrypted) data through its filters up to the first image codec: kept when a later filter
+/// needs it, else only counted (an empty result). `None` when a step's output passes `cap` bytes.
+fn decode(raw: Cow<'_, [u8]>, filters: &[(Filter, Option<Dict<'_>>)], cap: u64) -> Option<Vec<u8>> {
+    let mut data = raw;
     for (i, (filter, params)) in filters.iter().enumerate() {
         let keep = i + 1 < filters.len();
         let mut sink = Sink { keep, out: Vec::new(), len: 0, cap };
@@ -545,6 +571,17 @@ fn jbig2_page_size(data: &[u8]) -> Option<(u32, u32)> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Every position of `needle` in `hay`, in order.
+fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = find(&hay[from..], needle) {
+        out.push(from + pos);
+        from += pos + needle.len();
+    }
+    out
 }
 
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
