@@ -68,7 +68,7 @@ services-stop:
 VENV_PY := .venv-py
 PYP := $(VENV_PY)/bin/python
 
-test-py: cli
+test-py: cli doc-tools ocrmypdf-tools
 	python3 -m venv --clear $(VENV_PY)
 	$(PYP) -m pip install -q --disable-pip-version-check "./hindi-ocr-py[test]"
 	cd hindi-ocr-py && HINDI_OCR_CLI=$(CLI_BIN) $(CURDIR)/$(PYP) -m pytest -q tests
@@ -98,6 +98,14 @@ test-browser: cli chromium $(BROWSER_DIR)/node_modules/.ready
 doc-tools:
 	@command -v pdftotext >/dev/null && command -v xmllint >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends poppler-utils libxml2-utils; }
+
+# The OCRmyPDF plugin tests run the real `ocrmypdf`, which makes its default PDF/A output with Ghostscript;
+# they read the text layer with `pdftotext`/`pdftoppm` and validate the OCR-D processor's PAGE XML with `xmllint`
+# (doc-tools). OCRmyPDF and OCR-D core themselves come with the Python package's `test` extra.
+.PHONY: ocrmypdf-tools
+ocrmypdf-tools:
+	@command -v gs >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends ghostscript; }
 
 bench: setup
 	$(CARGO) bench --bench engine
