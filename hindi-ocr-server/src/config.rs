@@ -200,6 +200,11 @@ pub struct ServeArgs {
     #[arg(long, env = "HINDI_OCR_MAX_WAIT_SECS", default_value_t = 60)]
     pub max_wait_secs: u64,
 
+    /// Uploads checked (decoded) and `POST /api/ocr/extract` requests read at once in this process; past it a
+    /// request waits up to 2 s for a turn, then gets `503` with `Retry-After`. 0: the number of CPU cores.
+    #[arg(long, env = "HINDI_OCR_MAX_DECODES", default_value_t = 0)]
+    pub max_decodes: usize,
+
     /// Failed logins per account within 15 minutes before further attempts get `429`.
     #[arg(long, env = "HINDI_OCR_LOGIN_LIMIT_ACCOUNT", default_value_t = 10)]
     pub login_limit_account: u32,

@@ -50,6 +50,12 @@ pub enum AppError {
         /// A password was given, and it is wrong.
         wrong: bool,
     },
+    /// Every decode slot is taken (see `http::busy`): the client retries after this many seconds.
+    #[error("the server is busy reading other files; try again in {retry_after_secs} s")]
+    Busy {
+        /// Seconds to wait before retrying.
+        retry_after_secs: u64,
+    },
     /// The service cannot serve this now (model not loaded, store down).
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -84,7 +90,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Http { status, .. } => *status,
         }
@@ -105,6 +111,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_) => "internal",
             AppError::Http { status, .. } => match *status {
                 StatusCode::BAD_REQUEST => "bad_request",
@@ -151,7 +158,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: `bad_request`, `pdf_password_required`, `pdf_password_wrong`, `unauthorized`, `invalid_credentials`, `csrf`, `not_found`,
     /// `method_not_allowed`, `timeout`, `conflict`, `payload_too_large`, `unsupported_media_type`,
-    /// `unprocessable`, `too_many_requests`, `unavailable`, `internal`.
+    /// `unprocessable`, `too_many_requests`, `busy`, `unavailable`, `internal`.
     pub code: String,
     /// For people.
     pub message: String,
@@ -173,7 +180,7 @@ impl IntoResponse for AppError {
         };
         let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message } };
         let mut response = (status, axum::Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self
+        if let AppError::TooManyRequests { retry_after_secs } | AppError::Busy { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);

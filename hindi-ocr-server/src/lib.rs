@@ -206,9 +206,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             cors_origins: args.cors_origins.clone(),
             trust_forwarded_for: args.trust_forwarded_for,
             trusted_proxies: usize::from(args.trusted_proxies),
+            max_decodes: args.max_decodes,
             ..HttpSettings::default()
         }),
         model_name: model_name.into(),
+        decodes: Arc::new(http::busy::DecodeSlots::new(args.max_decodes, HttpSettings::default().decode_wait)),
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

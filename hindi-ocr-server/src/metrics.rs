@@ -31,6 +31,10 @@ pub struct Metrics {
     pub lines_per_second: Gauge,
     /// `hindi_ocr_batch_lines`: lines per model batch (how well batching across jobs works).
     pub batch_lines: Histogram,
+    /// `hindi_ocr_decode_slots`: the bound on upload checks and synchronous OCR at once (set at scrape time).
+    pub decode_slots: prometheus::IntGauge,
+    /// `hindi_ocr_decodes_in_flight`: upload checks and synchronous OCR running now (set at scrape time).
+    pub decodes_in_flight: prometheus::IntGauge,
 }
 
 impl Metrics {
@@ -71,6 +75,12 @@ impl Metrics {
         registry.register(Box::new(lines.clone()))?;
         registry.register(Box::new(lines_per_second.clone()))?;
         registry.register(Box::new(batch_lines.clone()))?;
+        let decode_slots =
+            prometheus::IntGauge::new("hindi_ocr_decode_slots", "Upload checks and synchronous OCR allowed at once")?;
+        let decodes_in_flight =
+            prometheus::IntGauge::new("hindi_ocr_decodes_in_flight", "Upload checks and synchronous OCR running now")?;
+        registry.register(Box::new(decode_slots.clone()))?;
+        registry.register(Box::new(decodes_in_flight.clone()))?;
         Ok(Metrics {
             registry,
             http_requests,
@@ -82,6 +92,8 @@ impl Metrics {
             lines,
             lines_per_second,
             batch_lines,
+            decode_slots,
+            decodes_in_flight,
         })
     }
 
@@ -107,6 +119,12 @@ impl Metrics {
             self.jobs.with_label_values(&[state.as_str()]).set(counts.get(state) as i64);
         }
         self.queue_depth.set(counts.queued as i64);
+    }
+
+    /// Sets the decode gauges.
+    pub fn set_decodes(&self, limit: usize, in_flight: usize) {
+        self.decode_slots.set(limit as i64);
+        self.decodes_in_flight.set(in_flight as i64);
     }
 
     /// The text exposition format.

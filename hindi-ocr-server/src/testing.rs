@@ -88,12 +88,14 @@ pub async fn test_state(
         sealer: crate::jobs::sealed::PasswordSealer::new(&[42u8; 32]),
     });
     let pool = WorkerPool::start(Arc::clone(&ctx), workers, "test");
+    let decodes = Arc::new(crate::http::busy::DecodeSlots::new(settings.max_decodes, settings.decode_wait));
     let state = AppState {
         jobs: ctx,
         sessions: Arc::new(SessionKeys::new(&[42u8; 32], Duration::from_secs(3600), false)?),
         limiter: Arc::new(LoginLimiter::new(Duration::from_secs(900), 5, 1000)),
         settings: Arc::new(HttpSettings { poll: Duration::from_millis(50), ..settings }),
         model_name: "fake".into(),
+        decodes,
     };
     Ok((state, pool))
 }

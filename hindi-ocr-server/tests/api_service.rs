@@ -943,3 +943,45 @@ async fn text_is_served_as_printed_and_attached_on_request() {
     assert_eq!(get("format=text&textStyle=x").await.status, StatusCode::BAD_REQUEST);
     api.stop().await;
 }
+
+#[tokio::test]
+async fn decodes_in_flight_are_bounded_and_the_rest_get_503_with_retry_after() {
+    // One slot, a recogniser that takes 1.5 s a batch, and a wait for a slot of 100 ms.
+    let slow = FixedRecognizer { delay: Duration::from_millis(1500), ..FixedRecognizer::new(TEXT) };
+    let settings = HttpSettings { max_decodes: 1, decode_wait: Duration::from_millis(100), ..HttpSettings::default() };
+    let api = Arc::new(Api::with(Arc::new(slow), 0, settings).await);
+    let t = api.signup("busy@example.com").await;
+    let first = tokio::spawn({
+        let (api, t) = (Arc::clone(&api), t.clone());
+        async move { api.upload("/api/ocr/extract", &t, &page_png(), None).await }
+    });
+    // The first holds the slot while it reads the text.
+    let mut m = String::new();
+    for _ in 0..200 {
+        m = String::from_utf8(api.call("GET", "/metrics", None, None).await.body).unwrap();
+        if m.contains("hindi_ocr_decodes_in_flight 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(m.contains("hindi_ocr_decode_slots 1"), "{m}");
+    assert!(m.contains("hindi_ocr_decodes_in_flight 1"), "{m}");
+    // A second extract, and an upload whose check needs a slot too, are turned away.
+    for uri in ["/api/ocr/extract", "/api/documents", "/api/documents/ocr?wait=0"] {
+        let r = api.upload(uri, &t, &page_png(), None).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{uri}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.json()["error"]["code"], "busy");
+        let retry: u64 = r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+        assert!(retry >= 1);
+    }
+    assert_eq!(api.blob_count(), 0, "a refused upload stores nothing");
+    let r = first.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK);
+    // The slot is free again: uploads are checked and queued (no workers here: they stay queued).
+    assert_eq!(api.upload("/api/documents", &t, &page_png(), None).await.status, StatusCode::CREATED);
+    let m = String::from_utf8(api.call("GET", "/metrics", None, None).await.body).unwrap();
+    assert!(m.contains("hindi_ocr_decodes_in_flight 0"), "{m}");
+    if let Ok(api) = Arc::try_unwrap(api) {
+        api.stop().await;
+    }
+}

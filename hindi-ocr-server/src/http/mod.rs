@@ -2,6 +2,7 @@
 //! and time limits), and the routes in [`routes`].
 
 pub mod auth;
+pub mod busy;
 pub mod dto;
 pub mod openapi;
 pub mod routes;
@@ -47,6 +48,10 @@ pub struct HttpSettings {
     pub trusted_proxies: usize,
     /// How often waiting requests and event streams re-read a document from the store.
     pub poll: Duration,
+    /// Upload checks and synchronous OCR at once in this process (0: the machine's cores; see [`busy`]).
+    pub max_decodes: usize,
+    /// How long a request waits for a decode slot before it gets `503`.
+    pub decode_wait: Duration,
 }
 
 impl Default for HttpSettings {
@@ -60,6 +65,8 @@ impl Default for HttpSettings {
             trust_forwarded_for: false,
             trusted_proxies: 1,
             poll: Duration::from_millis(500),
+            max_decodes: 0,
+            decode_wait: Duration::from_secs(2),
         }
     }
 }
@@ -77,6 +84,8 @@ pub struct AppState {
     pub settings: Arc<HttpSettings>,
     /// Which model is loaded (for `/ready`).
     pub model_name: Arc<str>,
+    /// The bound on upload checks and synchronous OCR (from `settings`).
+    pub decodes: Arc<busy::DecodeSlots>,
 }
 
 impl AppState {

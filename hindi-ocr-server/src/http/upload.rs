@@ -14,6 +14,7 @@ use hindi_ocr_core::Password;
 use hindi_ocr_core::image_input::Limits;
 
 use super::auth::AuthUser;
+use super::busy::{DecodeSlot, DecodeSlots};
 use super::{AppState, is_bidi_control};
 use crate::error::AppError;
 
@@ -53,7 +54,8 @@ impl FromRequest<AppState> for UserUpload {
             Ok(user) => user,
             Err(e) => return refuse(form, e).await,
         };
-        let upload = read_upload(form, state.settings.max_upload_bytes, state.jobs.settings.limits).await?;
+        let upload =
+            read_upload(form, state.settings.max_upload_bytes, state.jobs.settings.limits, &state.decodes).await?;
         Ok(UserUpload { user, upload })
     }
 }
@@ -71,6 +73,9 @@ pub struct Upload {
     pub chat_id: Option<String>,
     /// The `password` form field, kept only when the file is a PDF that needs it to open.
     pub pdf_password: Option<Password>,
+    /// The decode slot taken to check the file: held while the upload lives (its bytes are in memory until
+    /// stored; `POST /api/ocr/extract` keeps it while it reads the file).
+    pub slot: DecodeSlot,
 }
 
 fn multipart_error(e: MultipartError, limit: u64) -> AppError {
@@ -91,8 +96,9 @@ async fn refuse<T>(mut form: Multipart, err: AppError) -> Result<T, AppError> {
 }
 
 /// Reads the form: field `file` (required, at most `limit` bytes), `chatId` and `password` (optional). Checks
-/// the type and that the file decodes within `limits` (with the password, when it is a PDF that needs one).
-async fn read_upload(mut form: Multipart, limit: u64, limits: Limits) -> Result<Upload, AppError> {
+/// the type and that the file decodes within `limits` (with the password, when it is a PDF that needs one),
+/// in one of `slots` (`503` when none is free in time).
+async fn read_upload(mut form: Multipart, limit: u64, limits: Limits, slots: &DecodeSlots) -> Result<Upload, AppError> {
     let mut file: Option<(Bytes, String)> = None;
     let mut chat_id = None;
     let mut password = None;
@@ -140,8 +146,10 @@ async fn read_upload(mut form: Multipart, limit: u64, limits: Limits) -> Result<
         }
     }
     let (bytes, file_name) = file.ok_or_else(|| AppError::BadRequest("the form has no `file` field".into()))?;
+    // The slot is taken once the body is read: a slow sender must not hold one.
+    let slot = slots.acquire().await?;
     let (content_type, pdf_password) = check_bytes(bytes.clone(), password, limits).await?;
-    Ok(Upload { bytes, file_name, content_type, chat_id, pdf_password })
+    Ok(Upload { bytes, file_name, content_type, chat_id, pdf_password, slot })
 }
 
 /// Sniffs the type and decodes the file off the async threads within `limits`, with `password` when it is a

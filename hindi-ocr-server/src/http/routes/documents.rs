@@ -80,6 +80,8 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
         (status = 401, body = ErrorBody), (status = 404, description = "No such chat", body = ErrorBody),
         (status = 413, description = "Larger than the upload limit", body = ErrorBody),
         (status = 415, description = "Not a supported file type", body = ErrorBody),
+        (status = 503, description = "Busy checking other uploads (`busy`; retry after `Retry-After` seconds), or storage unavailable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait (with `busy`)"))),
     ))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -106,6 +108,8 @@ pub struct WaitQuery {
         (status = 422, description = "OCR failed (the reason is in `error`)", body = OcrPending),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody),
+        (status = 503, description = "Busy checking other uploads (`busy`; retry after `Retry-After` seconds), or storage unavailable", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait (with `busy`)"))),
     ))]
 pub async fn upload_and_wait(
     State(state): State<AppState>,
@@ -409,6 +413,8 @@ pub async fn result(
                 None => None,
             };
             let limits = state.jobs.settings.limits;
+            // Rendering the pages again is a decode like an upload check: it takes a slot.
+            let _slot = state.decodes.acquire().await?;
             tokio::task::spawn_blocking(move || {
                 export::to_searchable_pdf(&result, &source, &crate::jobs::recognize::document_options(password, limits))
             })

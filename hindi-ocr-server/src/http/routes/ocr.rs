@@ -34,6 +34,8 @@ pub struct ExtractQuery {
         (status = 200, description = "The text", body = ExtractResult),
         (status = 400, description = "Empty or corrupt file; a PDF's password missing (`pdf_password_required`) or wrong (`pdf_password_wrong`)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 503, description = "Busy reading other files (`busy`): retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn extract(
     State(state): State<AppState>,
@@ -46,6 +48,8 @@ pub async fn extract(
     let recognizer = Arc::clone(&state.jobs.recognizer);
     let started = Instant::now();
     let (bytes, password, limits) = (upload.bytes, upload.pdf_password, state.jobs.settings.limits);
+    // The upload check's slot, held until the text is read.
+    let _slot = upload.slot;
     let doc = tokio::task::spawn_blocking(move || {
         recognize_document(&bytes, password, limits, recognizer.as_ref(), &mut |_, _| {})
     })

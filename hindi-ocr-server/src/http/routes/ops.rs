@@ -67,6 +67,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         Ok(counts) => state.metrics().set_job_counts(&counts),
         Err(e) => tracing::warn!(error = %e, "counting jobs for /metrics"),
     }
+    state.metrics().set_decodes(state.decodes.limit(), state.decodes.in_flight());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics().render()).into_response()
 }
 
