@@ -4,7 +4,8 @@
 Renders synthetic lines the way `training/` does (plain renders and real-print damage, with a seed of its own,
 never from an eval set) plus crops without text, reads them with `hindi-ocr ocr --layout line --format json`,
 and prints a reliability table: for each confidence bin, how many lines fall in it, the share read exactly and
-the mean CER. A non-text crop counts as right when it is read as nothing.
+the mean CER. Crops read as nothing (dropped under `--min-confidence` or read empty) get a row of their own:
+how many had no text (right) and how many lines were lost.
 
 Usage: .venv-train/bin/python benches/calibration.py [--n 300] [--data training/cache/data-print]
        [--bin target/release/hindi-ocr] [--model DIR] [--seed 4242]
@@ -86,12 +87,15 @@ def main() -> None:
             doc = json.load(open(found[0], encoding="utf-8")) if found else {"pages": []}
             lines = [ln for p in doc["pages"] for ln in p["lines"]]
             hyp = " ".join(ln["text"] for ln in lines)
-            conf = min((ln["confidence"] for ln in lines), default=1.0 if not hyp else 0.0)
+            conf = min((ln["confidence"] for ln in lines), default=None)
             rows.append((conf, " ".join(ref.split()), " ".join(hyp.split())))
     print(f"{len(rows)} crops ({sum(1 for r_ in rows if not r_[1])} without text); confidence bins:")
     print("| confidence | lines | read exactly | mean CER % |\n|---|---:|---:|---:|")
+    silent = [x for x in rows if x[0] is None]
+    missed = sum(1 for _, ref, _ in silent if ref)
+    print(f"| read as nothing | {len(silent)} | {len(silent) - missed} without text, {missed} lines lost | |")
     for lo, hi in zip(BINS, BINS[1:]):
-        b = [x for x in rows if lo <= x[0] < hi]
+        b = [x for x in rows if x[0] is not None and lo <= x[0] < hi]
         if not b:
             continue
         exact = sum(1 for _, ref, hyp in b if ref == hyp) / len(b)

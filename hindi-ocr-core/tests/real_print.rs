@@ -86,6 +86,7 @@ fn bundled_model_reads_real_scanned_lines() {
     }
     let cer = errors as f64 / chars as f64;
     eprintln!("real-dev: {} lines, CER {:.2} %", picked.len(), 100.0 * cer);
-    // Measured 2026-12-04 (benches/real_print.py has the whole set beside Tesseract).
-    assert!(cer < 0.12, "CER on {} real lines {:.2} % (bound 12 %)", picked.len(), 100.0 * cer);
+    // Measured 2026-12-04: 11.26 % with the real-print model (9.08 % with the one before it: these 18 lines
+    // move either way by a few errors; the whole set fell from 11.52 to 10.46 %, benches/real_print.py).
+    assert!(cer < 0.14, "CER on {} real lines {:.2} % (bound 14 %)", picked.len(), 100.0 * cer);
 }
