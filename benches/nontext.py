@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "training"))
 from realprint import nontext  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from real_print import ours  # noqa: E402
 
 
 
@@ -42,16 +44,7 @@ def main() -> None:
             path = os.path.join(out, f"nontext_{i:04d}.png")
             img.save(path)
             files.append(path)
-        cmd = [args.bin, "ocr", "--quiet", "--layout", "line", "--format", "tsv"]
-        if args.model:
-            cmd += ["--model", args.model]
-        res = subprocess.run(cmd + files, capture_output=True, text=True, check=False)
-        if res.returncode not in (0, 1):
-            sys.exit(f"hindi-ocr failed ({res.returncode}): {res.stderr[-2000:]}")
-        read = {}
-        for row in res.stdout.splitlines():
-            path, _, text = row.partition("\t")
-            read[path] = text
+        read = ours(args.bin, files, "line", args.model, "as-printed")
     said = {f: read.get(f, "") for f in files}
     empty = sum(1 for t in said.values() if not t.strip())
     print(f"{empty} of {len(files)} non-text crops read as nothing ({100 * empty / len(files):.1f} %)")

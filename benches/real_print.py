@@ -27,17 +27,14 @@ def read_tsv(path: str) -> list[dict]:
 
 
 def ours(binary: str, files: list[str], layout: str, model: str | None, style: str) -> dict[str, str]:
+    """The CLI's TSV reading of `files`: path -> text (a file it could not read maps to nothing)."""
     cmd = [binary, "ocr", "--quiet", "--layout", layout, "--format", "tsv", "--text-style", style]
     if model:
         cmd += ["--model", model]
     out = subprocess.run(cmd + files, capture_output=True, text=True, check=False)
     if out.returncode not in (0, 1):
         sys.exit(f"hindi-ocr failed ({out.returncode}): {out.stderr[-2000:]}")
-    pred = {}
-    for row in out.stdout.splitlines():
-        path, _, text = row.partition("\t")
-        pred[path] = text
-    return pred
+    return dict(row.partition("\t")[::2] for row in out.stdout.splitlines())
 
 
 def tesseract(files: list[str], psm: int) -> dict[str, str]:

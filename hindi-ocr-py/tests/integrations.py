@@ -11,6 +11,10 @@ from pathlib import Path
 
 from conftest import DATA, DEV_SET
 
+# One edit distance for the project: training/metrics.py (no heavy imports).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training"))
+from metrics import edit_distance  # noqa: E402
+
 
 def dev_pages(count: int) -> list[Path]:
     """The first `count` development pages (../shared/eval/dev/pages), else the committed sample page."""
@@ -21,16 +25,6 @@ def dev_pages(count: int) -> list[Path]:
 def squeeze(text: str) -> str:
     """Whitespace collapsed: a PDF text layer or a PAGE file keeps words and lines, not the exact spacing."""
     return re.sub(r"\s+", " ", text).strip()
-
-
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def cer(hyp: str, ref: str) -> float:
