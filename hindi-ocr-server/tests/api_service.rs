@@ -985,3 +985,24 @@ async fn decodes_in_flight_are_bounded_and_the_rest_get_503_with_retry_after() {
         api.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pages_out_of_range_are_refused_not_clamped() {
+    let api = Api::new().await;
+    let t = api.signup("pages@example.com").await;
+    for q in ["limit=0", "limit=501", "offset=9223372036854775808", "limit=-1"] {
+        for route in ["/api/chats", "/api/documents"] {
+            let r = api.call("GET", &format!("{route}?{q}"), Some(&t), None).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{route}?{q}");
+            assert_eq!(r.json()["error"]["code"], "bad_request");
+        }
+    }
+    let r = api.call("GET", "/api/chats?offset=9223372036854775807&limit=500", Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["limit"], 500);
+    // A null body is no body: the default title.
+    let r = api.call("POST", "/api/chats", Some(&t), Some(Value::Null)).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["title"], "New chat");
+    api.stop().await;
+}

@@ -102,7 +102,7 @@ pub fn check_new_password(password: &str) -> Result<(), AppError> {
 /// Checks the shape of a (normalised) email: one `@`, non-empty parts, no spaces, at most 254 bytes.
 pub fn check_email(email: &str) -> Result<(), AppError> {
     let bad = || AppError::BadRequest("email is not a valid address".into());
-    if email.is_empty() || email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.is_empty() || email.chars().count() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;

@@ -28,11 +28,15 @@ impl From<&User> for UserView {
 /// Signup and login body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Credentials {
-    /// Email address (trimmed and lowercased).
+    /// Email address (trimmed and lowercased): one `@`, a dot in the domain, no spaces or control characters,
+    /// at most 254 characters.
+    #[schema(max_length = 254, pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*\s*$")]
     pub email: String,
-    /// Password, 8 to 256 characters at signup.
+    /// Password, 8 to 256 characters, not only spaces (at signup; a login with another one is a `401`).
+    #[schema(min_length = 8, max_length = 256, pattern = r"\S")]
     pub password: String,
 }
+
 
 /// Signup and login answer. The token is also set as the HttpOnly session cookie.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -78,15 +82,18 @@ impl From<&Chat> for ChatView {
 /// `POST /api/chats` body.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NewChat {
-    /// Title; default "New chat".
+    /// Title, 1 to 200 characters (default "New chat"). Control characters become spaces, bidirectional
+    /// controls are dropped, and it is trimmed: something else must be left.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")]
     pub title: Option<String>,
 }
 
 /// `PATCH /api/chats/{id}` body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RenameChat {
-    /// The new title (1 to 200 characters).
+    /// The new title, 1 to 200 characters, cleaned as at creation.
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")]
     pub title: String,
 }
 
@@ -136,7 +143,9 @@ impl From<&Message> for MessageView {
 /// `POST /api/chats/{id}/messages` body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewMessage {
-    /// The text (1 to 20,000 characters).
+    /// The text, 1 to 20,000 characters. Control characters other than newlines and tabs and bidirectional
+    /// controls are dropped, and it is trimmed: something else must be left.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")]
     pub content: String,
 }
 
@@ -297,18 +306,30 @@ impl From<&Document> for StatusEvent {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Records to skip (default 0).
+    /// Records to skip (default 0); more than 2^63 - 1 is a `400`.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     pub offset: Option<u64>,
-    /// Page size, 1 to 500 (default 50).
+    /// Page size, 1 to 500 (default 50); outside it is a `400`, never clamped.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
 impl PageQuery {
-    /// As the store's pagination.
-    pub fn pagination(&self) -> crate::model::Pagination {
-        crate::model::Pagination::new(self.offset.unwrap_or(0), self.limit.unwrap_or(50))
+    /// As the store's pagination; `400` for an offset or limit out of range.
+    pub fn pagination(&self) -> Result<crate::model::Pagination, crate::error::AppError> {
+        use crate::error::AppError;
+        use crate::model::Pagination;
+        let offset = self.offset.unwrap_or(0);
+        if offset > i64::MAX as u64 {
+            return Err(AppError::BadRequest(format!("offset must be at most {}", i64::MAX)));
+        }
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=Pagination::MAX_LIMIT).contains(&limit) {
+            return Err(AppError::BadRequest(format!("limit must be 1 to {}", Pagination::MAX_LIMIT)));
+        }
+        Ok(Pagination::new(offset, limit))
     }
 }
 

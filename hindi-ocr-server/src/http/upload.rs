@@ -60,6 +60,34 @@ impl FromRequest<AppState> for UserUpload {
     }
 }
 
+/// The form of `POST /api/documents` and `POST /api/documents/ocr` (for the OpenAPI description).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file: PNG, JPEG, TIFF, WebP, BMP or PDF (the type is read from its bytes), at most the upload limit.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The chat it belongs to.
+    #[serde(rename = "chatId")]
+    #[schema(max_length = 100)]
+    chat_id: Option<String>,
+    /// A password-protected PDF's password (kept sealed with the document).
+    #[schema(max_length = 1024)]
+    password: Option<String>,
+}
+
+/// The form of `POST /api/ocr/extract` (for the OpenAPI description).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ExtractForm {
+    /// The file: PNG, JPEG, TIFF, WebP, BMP or PDF (the type is read from its bytes), at most the upload limit.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// A password-protected PDF's password.
+    #[schema(max_length = 1024)]
+    password: Option<String>,
+}
+
 /// A checked upload.
 #[derive(Debug)]
 pub struct Upload {

@@ -27,13 +27,17 @@ fn with_session(state: &AppState, status: StatusCode, user: &User) -> AppResult<
 }
 
 /// Create an account and start a session.
-#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = Credentials, security(()),
     responses(
         (status = 201, description = "Account created, session started (cookie set)", body = SessionView),
         (status = 400, description = "Bad email or password", body = ErrorBody),
         (status = 409, description = "Email already registered", body = ErrorBody),
     ))]
 pub async fn signup(State(state): State<AppState>, ApiJson(body): ApiJson<Credentials>) -> AppResult<Response> {
+    // The schema's limit holds before normalising too.
+    if body.email.chars().count() > 254 {
+        return Err(AppError::BadRequest("email is not a valid address".into()));
+    }
     let email = normalize_email(&body.email);
     check_email(&email)?;
     check_new_password(&body.password)?;
@@ -49,11 +53,13 @@ pub async fn signup(State(state): State<AppState>, ApiJson(body): ApiJson<Creden
 }
 
 /// Log in. The same `401` for an unknown email and a wrong password; `429` after too many attempts.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials, security(()),
     responses(
         (status = 200, description = "Session started (cookie set); token also in the body", body = SessionView),
+        (status = 400, description = "Not a JSON body with `email` and `password`", body = ErrorBody),
         (status = 401, description = "Invalid email or password", body = ErrorBody),
-        (status = 429, description = "Too many attempts for this account or address", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this account or address", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn login(
     State(state): State<AppState>,

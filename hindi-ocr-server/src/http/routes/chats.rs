@@ -16,6 +16,10 @@ use crate::model::{Chat, Message, Pagination, Role};
 /// A title is one line: control characters (newlines, NUL, escapes) become spaces, bidirectional controls
 /// ([`is_bidi_control`]) are dropped, then it is trimmed.
 fn check_title(title: &str) -> AppResult<String> {
+    // The limit holds before cleaning too, as the OpenAPI schema says.
+    if title.chars().count() > 200 {
+        return Err(AppError::BadRequest("title must be 1 to 200 characters".into()));
+    }
     let cleaned: String =
         title.chars().filter(|&c| !is_bidi_control(c)).map(|c| if c.is_control() { ' ' } else { c }).collect();
     let t = cleaned.trim();
@@ -27,15 +31,17 @@ fn check_title(title: &str) -> AppResult<String> {
 
 /// The user's chats, newest first.
 #[utoipa::path(get, path = "/api/chats", tag = "chats", params(PageQuery),
-    responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ChatList), (status = 400, description = "offset or limit out of range", body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, user: AuthUser, Query(q): Query<PageQuery>) -> AppResult<Json<ChatList>> {
-    let page = q.pagination();
+    let page = q.pagination()?;
     let chats = state.jobs.store.list_chats(&user.id, page).await.map_err(storage)?;
     Ok(Json(ChatList { chats: chats.iter().map(ChatView::from).collect(), offset: page.offset, limit: page.limit }))
 }
 
 /// Create a chat.
-#[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
+#[utoipa::path(post, path = "/api/chats", tag = "chats",
+    request_body(content = Option<NewChat>, description = "Optional: no body makes a chat titled \"New chat\""),
     responses((status = 201, body = ChatView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -46,7 +52,10 @@ pub async fn create(
     let body: NewChat = if body.iter().all(u8::is_ascii_whitespace) {
         NewChat::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(crate::error::json_message(&e.to_string())))?
+        // `null` is no body too (the OpenAPI schema makes the body optional).
+        serde_json::from_slice::<Option<NewChat>>(&body)
+            .map_err(|e| AppError::BadRequest(crate::error::json_message(&e.to_string())))?
+            .unwrap_or_default()
     };
     let title = match body.title {
         Some(t) => check_title(&t)?,
@@ -136,14 +145,15 @@ pub(crate) async fn delete_blob(state: &AppState, key: &str) {
 /// The chat's messages, oldest first.
 #[utoipa::path(get, path = "/api/chats/{id}/messages", tag = "chats",
     params(("id" = String, Path, description = "Chat id"), PageQuery),
-    responses((status = 200, body = MessageList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MessageList), (status = 400, description = "offset or limit out of range", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn messages(
     State(state): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Json<MessageList>> {
-    let messages = state.jobs.store.list_messages(&user.id, &id, q.pagination()).await.map_err(storage)?;
+    let messages = state.jobs.store.list_messages(&user.id, &id, q.pagination()?).await.map_err(storage)?;
     Ok(Json(MessageList { messages: messages.iter().map(MessageView::from).collect() }))
 }
 
@@ -160,6 +170,9 @@ pub async fn add_message(
 ) -> AppResult<(StatusCode, Json<MessageView>)> {
     // Lines and tabs are kept; other control characters (NUL, terminal escapes) and bidirectional controls
     // (which reorder what is shown) are not text.
+    if body.content.chars().count() > 20_000 {
+        return Err(AppError::BadRequest("content must be 1 to 20000 characters".into()));
+    }
     let content: String =
         body.content.chars().filter(|&c| (!c.is_control() || c == '\n' || c == '\t') && !is_bidi_control(c)).collect();
     let content = content.trim();

@@ -20,7 +20,7 @@ use crate::http::auth::AuthUser;
 use crate::http::dto::{DocumentList, DocumentView, OcrDone, OcrPending, PageQuery, StatusEvent};
 use crate::http::routes::chats::{delete_blob, delete_file_first};
 use crate::http::routes::storage;
-use crate::http::upload::{Upload, UserUpload};
+use crate::http::upload::{Upload, UploadForm, UserUpload};
 use crate::jobs::events::{changed, next_change};
 use crate::model::{Document, DocumentStatus, new_id};
 use crate::store::StorageError;
@@ -73,7 +73,7 @@ async fn store_and_queue(state: &AppState, user: &AuthUser, upload: Upload) -> A
 
 /// Upload a file (multipart: `file`, optional `chatId`) and queue its OCR.
 #[utoipa::path(post, path = "/api/documents", tag = "documents",
-    request_body(content_type = "multipart/form-data", description = "`file`: PNG, JPEG, TIFF, WebP, BMP or PDF; `chatId`: optional chat; `password`: a password-protected PDF's password (kept sealed with the document)"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored and queued", body = DocumentView),
         (status = 400, description = "Empty or corrupt file, or no `file` field; a PDF's password missing (`pdf_password_required`) or wrong (`pdf_password_wrong`)", body = ErrorBody),
@@ -101,9 +101,10 @@ pub struct WaitQuery {
 
 /// Upload and OCR in one call: waits up to `wait` seconds for the text.
 #[utoipa::path(post, path = "/api/documents/ocr", tag = "documents", params(WaitQuery),
-    request_body(content_type = "multipart/form-data", description = "`file`, optional `chatId` and `password` (of a password-protected PDF)"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "OCR finished within the wait", body = OcrDone),
+        (status = 404, description = "No such chat", body = ErrorBody),
         (status = 202, description = "Still running: poll the document or follow its events", body = OcrPending),
         (status = 422, description = "OCR failed (the reason is in `error`)", body = OcrPending),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
@@ -177,21 +178,23 @@ fn ocr_answer(doc: &Document) -> Response {
 pub struct ListQuery {
     /// Only documents of this chat.
     pub chat_id: Option<String>,
-    /// Records to skip.
+    /// Records to skip (default 0); more than 2^63 - 1 is a `400`.
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     pub offset: Option<u64>,
-    /// Page size, 1 to 500 (default 50).
+    /// Page size, 1 to 500 (default 50); outside it is a `400`, never clamped.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
 /// The user's documents, newest first.
 #[utoipa::path(get, path = "/api/documents", tag = "documents", params(ListQuery),
-    responses((status = 200, body = DocumentList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DocumentList), (status = 400, description = "offset or limit out of range", body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<DocumentList>> {
-    let page = PageQuery { offset: q.offset, limit: q.limit }.pagination();
+    let page = PageQuery { offset: q.offset, limit: q.limit }.pagination()?;
     let chat_id = q.chat_id.as_deref().filter(|c| !c.is_empty());
     if let Some(chat_id) = chat_id {
         // Someone else's chat is a 404, not an empty list.
@@ -248,7 +251,8 @@ fn disposition(kind: &str, file_name: &str) -> HeaderValue {
 
 /// The uploaded file itself.
 #[utoipa::path(get, path = "/api/documents/{id}/file", tag = "documents", params(("id" = String, Path, description = "Document id")),
-    responses((status = 200, description = "The file, with its sniffed content type"), (status = 401, body = ErrorBody),
+    responses((status = 200, description = "The file, with its sniffed content type", content(("image/png"), ("image/jpeg"),
+            ("image/tiff"), ("image/webp"), ("image/bmp"), ("application/pdf"))), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn file(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Response> {
     let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
@@ -328,14 +332,42 @@ pub struct ResultQuery {
     pub format: ExportFormat,
     /// With `format=page`: which page (from 1) to write, as PAGE XML holds one page per file; needed when
     /// the document has several pages.
+    #[param(minimum = 1)]
     pub page: Option<usize>,
     /// `1`, `true`, `yes` or empty: send as a download (`Content-Disposition: attachment`); `0`, `false`,
     /// `no`: inline (the default).
-    pub download: Option<String>,
+    #[param(inline)]
+    pub download: Option<Download>,
     /// How the text is written: `as-printed` (default) or `attached-danda`.
     #[serde(default, rename = "textStyle")]
     #[param(rename = "textStyle")]
     pub text_style: TextStyleParam,
+}
+
+/// `download` of `GET /api/documents/{id}/ocr`: exactly these values (lowercase).
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+pub enum Download {
+    /// As a download.
+    #[serde(rename = "1")]
+    One,
+    /// As a download.
+    #[serde(rename = "true")]
+    True,
+    /// As a download.
+    #[serde(rename = "yes")]
+    Yes,
+    /// As a download (`?download`).
+    #[serde(rename = "")]
+    Empty,
+    /// Inline.
+    #[serde(rename = "0")]
+    Zero,
+    /// Inline.
+    #[serde(rename = "false")]
+    False,
+    /// Inline.
+    #[serde(rename = "no")]
+    No,
 }
 
 /// How recognised text is written: `as-printed` keeps the page's own spacing around `।` and `॥`;
@@ -362,7 +394,9 @@ impl From<TextStyleParam> for TextStyle {
 /// The OCR result in one of the export formats.
 #[utoipa::path(get, path = "/api/documents/{id}/ocr", tag = "documents",
     params(("id" = String, Path, description = "Document id"), ResultQuery),
-    responses((status = 200, description = "The result in the asked format"), (status = 400, body = ErrorBody),
+    responses((status = 200, description = "The result in the asked format", content(
+            ("text/plain; charset=utf-8"), ("application/json"), ("text/html; charset=utf-8"),
+            ("application/xml; charset=utf-8"), ("application/pdf"))), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "No OCR run has completed yet", body = ErrorBody)))]
 pub async fn result(
@@ -371,13 +405,7 @@ pub async fn result(
     Path(id): Path<String>,
     Query(q): Query<ResultQuery>,
 ) -> AppResult<Response> {
-    let attachment = match q.download.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("0" | "false" | "no") => false,
-        Some("" | "1" | "true" | "yes") => true,
-        Some(_) => {
-            return Err(AppError::BadRequest("download must be 1, true, yes, 0, false or no".into()));
-        }
-    };
+    let attachment = matches!(q.download, Some(Download::One | Download::True | Download::Yes | Download::Empty));
     let doc = state.jobs.store.get_document(&user.id, &id).await.map_err(storage)?;
     // The last completed result is served while a new run is queued or running, and after one failed: running
     // OCR again never takes away a result the user had. `X-OCR-Status` says where the document stands.
@@ -454,11 +482,22 @@ fn page_xml(result: &hindi_ocr_core::Document, page: Option<usize>, file_name: &
     })
 }
 
+/// One Server-Sent Event of `GET /api/documents/{id}/events` (for the OpenAPI description).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SseEvent {
+    /// `status` or `deleted`.
+    #[schema(pattern = "^(status|deleted)$")]
+    event: String,
+    /// For `status`: a `StatusEvent` as JSON; for `deleted`: the document id.
+    data: String,
+}
+
 /// Server-Sent Events: one `status` event now and one at every change (status, pages done) until the
 /// document is `completed` or `failed`; a `deleted` event if it is deleted meanwhile.
 #[utoipa::path(get, path = "/api/documents/{id}/events", tag = "documents", params(("id" = String, Path, description = "Document id")),
-    responses((status = 200, description = "text/event-stream of `status` events (data: StatusEvent JSON)", body = StatusEvent,
-        content_type = "text/event-stream"),
+    responses((status = 200, description = "text/event-stream of `status` events (data: StatusEvent JSON) and a final `deleted` one (data: the id)",
+        body = SseEvent, content_type = "text/event-stream"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn events(State(state): State<AppState>, user: AuthUser, Path(id): Path<String>) -> AppResult<Response> {
     let mut notices = state.jobs.events.subscribe();

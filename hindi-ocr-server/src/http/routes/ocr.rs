@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::AppState;
 use crate::http::dto::ExtractResult;
 use crate::http::routes::documents::TextStyleParam;
-use crate::http::upload::UserUpload;
+use crate::http::upload::{ExtractForm, UserUpload};
 use crate::jobs::recognize::{is_permanent, recognize_document};
 
 /// `POST /api/ocr/extract` query.
@@ -29,7 +29,7 @@ pub struct ExtractQuery {
 
 /// Read the text of one image or PDF (multipart field `file`) without storing anything.
 #[utoipa::path(post, path = "/api/ocr/extract", tag = "ocr", params(ExtractQuery),
-    request_body(content_type = "multipart/form-data", description = "`file`: PNG, JPEG, TIFF, WebP, BMP or PDF; `password`: a password-protected PDF's password"),
+    request_body(content = ExtractForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The text", body = ExtractResult),
         (status = 400, description = "Empty or corrupt file; a PDF's password missing (`pdf_password_required`) or wrong (`pdf_password_wrong`)", body = ErrorBody),

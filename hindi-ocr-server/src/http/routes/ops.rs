@@ -14,13 +14,13 @@ use crate::http::AppState;
 use crate::http::dto::HealthView;
 
 /// Liveness: the process is up.
-#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = HealthView)))]
+#[utoipa::path(get, path = "/health", tag = "operations", security(()), responses((status = 200, body = HealthView)))]
 pub async fn health() -> Json<HealthView> {
     Json(HealthView { status: "ok".into(), checks: None })
 }
 
 /// Readiness: model loaded, store and blob store answering.
-#[utoipa::path(get, path = "/ready", tag = "operations",
+#[utoipa::path(get, path = "/ready", tag = "operations", security(()),
     responses((status = 200, body = HealthView), (status = 503, description = "A check failed", body = HealthView)))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = BTreeMap::new();
@@ -61,7 +61,8 @@ async fn check(
 }
 
 /// Prometheus metrics (text format).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match state.jobs.store.count_jobs().await {
         Ok(counts) => state.metrics().set_job_counts(&counts),
