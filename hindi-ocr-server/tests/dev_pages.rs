@@ -27,10 +27,12 @@ fn dev_pages_keep_every_line_once_and_read_within_target() {
             want_lines.len()
         );
         // Same count is not enough: a lost line plus a split one would also give it. Line i must read as
-        // truth line i.
+        // truth line i: within 25 % CER, or one edit for a line of a word or two (`है ।` for `है।` is a
+        // misread space, not a lost or split line).
         for (i, (g, w)) in got_lines.iter().zip(&want_lines).enumerate() {
             let c = cer(g, w);
-            assert!(c < 0.25, "{file} line {i}: CER {c:.3}\n got: {g}\nwant: {w}");
+            let one_edit = c * w.chars().count() as f64 <= 1.0 + 1e-9;
+            assert!(c < 0.25 || one_edit, "{file} line {i}: CER {c:.3}\n got: {g}\nwant: {w}");
         }
     }
     let overall = overall_cer(&texts, pages.iter().map(|(_, want, _)| want.as_str()));
