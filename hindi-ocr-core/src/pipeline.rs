@@ -273,7 +273,7 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
     let gray = image_input::opaque(img).to_luma8();
     let (mut w, mut h) = gray.dimensions();
     let (mut rotation, mut quad) = (0, None);
-    let (skew, lines) = match opts.layout {
+    let (skew, mut lines) = match opts.layout {
         Layout::Line => (0.0, read_as_line(rec, gray, false, opts.min_confidence)?.1),
         Layout::Page | Layout::Auto => {
             let found = layout::analyze_page(&gray, &opts.analysis);
@@ -291,7 +291,6 @@ pub fn read_image(rec: &dyn LineRecognizer, img: &DynamicImage, opts: &DocumentO
             }
         }
     };
-    let mut lines = lines;
     for line in &mut lines {
         line.restyle(opts.text_style);
     }
@@ -320,13 +319,19 @@ fn read_as_line(
     let mut results = recognize(rec, images)?;
     let pick = usize::from(either_way && results[1].confidence > results[0].confidence);
     let result = results.swap_remove(pick);
-    let text = text::normalize(&result.text);
-    if text.is_empty() || result.confidence < min_confidence {
+    let text = line_text(&result, min_confidence, text::TextStyle::AsPrinted);
+    if text.is_empty() {
         return Ok((0, vec![]));
     }
     let bbox = BBox { x: 0, y: 0, width: w, height: h };
     let words = spread_words(&text, bbox, result.confidence);
     Ok((if pick == 1 { 180 } else { 0 }, vec![Line { bbox, text, confidence: result.confidence, words }]))
+}
+
+/// The text of one line the model read, by the `line` layout's rules: normalised in `style`, and nothing when
+/// the reading is below `min_confidence` (the bindings' `recognize_line` uses it too, so both say the same).
+pub fn line_text(result: &crate::LineResult, min_confidence: f32, style: text::TextStyle) -> String {
+    if result.confidence < min_confidence { String::new() } else { text::normalize_with(&result.text, style) }
 }
 
 /// Whether a line image has any ink: Sauvola with the default window and `k` finds at least one ink pixel.

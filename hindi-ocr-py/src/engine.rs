@@ -13,7 +13,7 @@ use hindi_ocr_core::image_input::Limits;
 use hindi_ocr_core::pipeline::{self, DocumentOptions, Layout};
 use hindi_ocr_core::{
     self as core, EngineConfig, Error, LineRecognizer, ModelSource, Params, Password, RuntimeConfig, TextStyle, pdf,
-    runtime, text,
+    runtime,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -216,8 +216,8 @@ impl Engine {
     }
 }
 
-/// Read line images exactly as the pipeline's `line` layout does (grayscale in, text normalised out; an image
-/// without ink is no text, and the model is not asked), so results equal the CLI's `--layout line`.
+/// Read line images exactly as the pipeline's `line` layout does (grayscale in, text by `pipeline::line_text`;
+/// an image without ink is no text, and the model is not asked), so results equal the CLI's `--layout line`.
 /// A source that cannot be read or decoded fails the batch with its index.
 fn read_lines(
     engine: &core::Engine,
@@ -247,7 +247,7 @@ fn read_lines(
         return Err(count_error().into());
     }
     let mut lines = read.iter().map(|r| LineResult {
-        text: text::normalize_with(&r.text, style),
+        text: pipeline::line_text(r, pipeline::DEFAULT_MIN_CONFIDENCE, style),
         confidence: r.confidence,
         token_ids: r.token_ids.clone(),
         processing_time_ms: r.processing_time_ms,
