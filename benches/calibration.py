@@ -25,8 +25,10 @@ import unicodedata
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "training"))
+from PIL import Image  # noqa: E402
+
 from metrics import cer  # noqa: E402
-from realprint import printed_text  # noqa: E402
+from realprint import degrade_print, printed_text  # noqa: E402
 from render import Renderer  # noqa: E402
 from train import compose_text, load_lines  # noqa: E402
 
@@ -45,14 +47,12 @@ def main() -> None:
     r = Renderer(os.path.join(args.data, "fonts"), os.path.join(args.data, "coverage.json"), 48, 768)
     corpus = load_lines(os.path.join(args.data, "corpus.txt.gz"))
     truth = {}
-    from PIL import Image
-
     with tempfile.TemporaryDirectory() as tmp:
         i = 0
         while i < args.n:
             k = rng.random()
             if k < 0.15:
-                text, img = "", r.nontext(rng)
+                text, img = "", Image.fromarray(r.nontext(rng))
             else:
                 # Natural size matters for the engine's own resize, so keep the render at its drawn size.
                 text = compose_text(corpus, rng)
@@ -61,16 +61,10 @@ def main() -> None:
                 rel = r.pick_font(text, rng)
                 if rel is None:
                     continue
-                pil = r.draw(text, rel, rng)
-                if k < 0.6:
-                    from realprint import degrade_print
-
-                    pil = degrade_print(pil, rng)
-                else:
-                    pil = r.degrade(pil, rng)
-                img = pil
+                img = r.draw(text, rel, rng)
+                img = degrade_print(img, rng) if k < 0.6 else r.degrade(img, rng)
             path = os.path.join(tmp, f"c{i:04d}.png")
-            (img if isinstance(img, Image.Image) else Image.fromarray(img)).save(path)
+            img.save(path)
             truth[path] = unicodedata.normalize("NFC", text)
             i += 1
         out = os.path.join(tmp, "out")

@@ -22,6 +22,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
+from realprint import degrade_print, nontext
+
 FONT_FILES = [
     "Gargi/Gargi.ttf", "Nakula/nakula.ttf", "Sahadeva/sahadeva.ttf", "Sarai/Sarai.ttf",
     "annapurna/AnnapurnaSIL-Regular.ttf", "annapurna/AnnapurnaSIL-Bold.ttf", "fonts-deva-extra/chandas1-2.ttf",
@@ -168,8 +170,6 @@ class Renderer:
     def render_print(self, text: str, other: str, rng: random.Random) -> np.ndarray | None:
         """A line as real print shows it (`realprint.degrade_print`); `other` is drawn as show-through and as
         the neighbouring line's edge."""
-        from realprint import degrade_print
-
         rel = self.pick_font(text, rng)
         if rel is None:
             return None
@@ -182,8 +182,6 @@ class Renderer:
         return self.to_input(img)
 
     def nontext(self, rng: random.Random) -> np.ndarray:
-        from realprint import nontext
-
         return self.to_input(nontext(rng, rng.randint(20, 48)))
 
     def to_input(self, img: Image.Image) -> np.ndarray:

@@ -333,10 +333,13 @@ def main() -> None:
         labels = ids[:, 1:].masked_fill(ids[:, 1:] == cfg.pad_id, -100)
         ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1),
                              ignore_index=-100, label_smoothing=0.1)
-        lp = ctc_logits.float().log_softmax(-1).transpose(0, 1)  # [T,B,C]
-        in_len = torch.full((lp.shape[1],), lp.shape[0], dtype=torch.long, device=dev)
-        ctc_loss = F.ctc_loss(lp, ctc, in_len, ctc_len, blank=0, zero_infinity=True)
-        loss = ce + args.ctc_weight * ctc_loss
+        if args.ctc_weight > 0:
+            lp = ctc_logits.float().log_softmax(-1).transpose(0, 1)  # [T,B,C]
+            in_len = torch.full((lp.shape[1],), lp.shape[0], dtype=torch.long, device=dev)
+            ctc_loss = F.ctc_loss(lp, ctc, in_len, ctc_len, blank=0, zero_infinity=True)
+            loss = ce + args.ctc_weight * ctc_loss
+        else:  # fine-tuning without the CTC head: its loss is not computed at all
+            ctc_loss, loss = torch.zeros((), device=dev), ce
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
